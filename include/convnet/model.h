@@ -33,10 +33,14 @@ struct LayerDesc {
   int pad_h = 0, pad_w = 0;
   int stride_h = 1, stride_w = 1;
   int dil_h = 1, dil_w = 1;
+  // linear only: the input feature count the file declares with `in=`
+  // (0 = not declared). infer_shapes() checks it against the previous layer.
+  int in = 0;
 };
 
 struct ModelDesc {
-  std::string name;  // file stem, e.g. "lenet5"
+  std::string name;    // file stem, e.g. "lenet5"
+  std::string source;  // file name for error messages ("models/lenet5.net"); may be empty
   int in_c = 1, in_h = 1, in_w = 1;
   std::vector<LayerDesc> layers;
 };
@@ -70,6 +74,11 @@ struct LayerInfo {
 // shapes when something does not fit (kernel larger than padded input, a
 // softmax that is not last, ...).
 std::vector<LayerInfo> infer_shapes(const ModelDesc& m, int N);
+
+// Totals over infer_shapes()' result: parameters (weights + biases) and
+// forward MACs, both per sample.
+int64_t count_params(const std::vector<LayerInfo>& layers);
+int64_t count_macs(const std::vector<LayerInfo>& layers);
 
 // The --summary table: per layer output shape, params, MACs, receptive
 // field; then totals. `peak_activation_bytes` comes from the memory plan.

@@ -1,0 +1,126 @@
+// lr_sweep.cpp: --lr-sweep, the course's way of choosing a learning rate.
+//
+// Trains once per rate for --epochs from the SAME initial weights and batch
+// order, logging the training loss of every step. A run "did not learn" when
+// its loss became NaN/Inf or its final loss (mean of the last 10% of steps)
+// did not fall below its starting loss (mean of the first 10 steps). The
+// chosen rate is the one with the lowest final loss among those that learned.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "convnet/error.h"
+#include "convnet/json_writer.h"
+#include "convnet/training.h"
+#include "run_files.h"
+#include "run_setup.h"
+#include "train_command.h"
+
+namespace convnet {
+
+namespace {
+double mean_of(const std::vector<float>& v, size_t begin, size_t end) {
+  double s = 0;
+  for (size_t i = begin; i < end; ++i) s += v[i];
+  return end > begin ? s / double(end - begin) : NAN;
+}
+}  // namespace
+
+int run_lr_sweep(const TrainFlags& f) {
+  const ModelDesc m = load_model_for(f);
+  const RunData data = load_run_data(f, m);
+  std::unique_ptr<Backend> be = make_run_backend(f);
+  make_directories(f.out);
+  Network net(m, f.batch, *be);
+  DeviceDataset train(*be, data.train);
+  std::unique_ptr<DeviceDataset> val;
+  if (data.val.n > 0) val = std::make_unique<DeviceDataset>(*be, data.val);
+  TrainState state(net, train, val.get(), 0);
+  const std::vector<float> init = initial_params(net, f.init, f.seed);
+
+  std::string csv = "lr,epoch,step,global_step,loss\n";
+  JsonObject runs;
+  double best_loss = INFINITY;
+  double best_lr = 0;
+  std::printf("learning-rate sweep on %s: %zu rates, %d epoch(s) each, same initial weights (seed %llu)\n",
+              be->name().c_str(), f.lr_sweep.size(), f.epochs, (unsigned long long)f.seed);
+  for (double lr : f.lr_sweep) {
+    net.upload_params(init);
+    be->zero(net.momentum(), size_t(net.param_count()) * sizeof(float));
+    TrainOptions opt;
+    opt.epochs = f.epochs;
+    opt.sgd.lr = float(lr);
+    opt.sgd.momentum = float(f.momentum);
+    opt.sgd.weight_decay = float(f.weight_decay);
+    opt.seed = f.seed;
+    opt.max_steps_per_epoch = f.max_steps;
+    opt.progress_tty = !f.quiet && isatty(STDERR_FILENO);
+    std::vector<float> losses;
+    std::string verdict = "learned";
+    std::string reason;
+    double val_error = NAN;
+    try {
+      for (int e = 1; e <= f.epochs; ++e) {
+        const EpochMetrics em = state.run_epoch(e, opt);
+        for (size_t s = 0; s < em.step_losses.size(); ++s) {
+          char buf[128];
+          std::snprintf(buf, sizeof buf, "%g,%d,%zu,%zu,%.6f\n", lr, e, s + 1, losses.size() + 1,
+                        double(em.step_losses[s]));
+          csv += buf;
+          losses.push_back(em.step_losses[s]);
+        }
+        val_error = em.val_error;
+      }
+    } catch (const TrainingDiverged& e) {
+      verdict = "did not learn";
+      reason = e.what();
+    }
+    double start = NAN, final_loss = NAN;
+    if (!losses.empty()) {
+      start = mean_of(losses, 0, std::min<size_t>(10, losses.size()));
+      const size_t tail = std::max<size_t>(1, losses.size() / 10);
+      final_loss = mean_of(losses, losses.size() - tail, losses.size());
+      if (verdict == "learned" && !(final_loss < start)) {
+        verdict = "did not learn";
+        reason = "the loss stayed at or above its start (" + std::to_string(start) + " -> " +
+                 std::to_string(final_loss) + ")";
+      }
+    }
+    if (verdict == "learned" && final_loss < best_loss) {
+      best_loss = final_loss;
+      best_lr = lr;
+    }
+    std::printf("  lr %-8g %-14s start loss %.4f  final loss %.4f  val error %s%s%s\n", lr, verdict.c_str(), start,
+                final_loss, std::isfinite(val_error) ? (std::to_string(100 * val_error) + "%").c_str() : "n/a",
+                reason.empty() ? "" : "  -- ", reason.c_str());
+    JsonObject r;
+    r.add("verdict", verdict).add("reason", reason).add("start_loss", start).add("final_loss", final_loss)
+        .add("val_error", val_error).add("steps", int64_t(losses.size()));
+    char key[64];
+    std::snprintf(key, sizeof key, "%g", lr);
+    runs.add(key, r);
+  }
+  write_text_atomic(f.out + "/lr_sweep.csv", csv);
+  JsonObject j;
+  j.add("backend", be->name()).add("epochs", f.epochs).add("seed", f.seed).add("runs", runs);
+  if (best_lr > 0) {
+    j.add("chosen_lr", best_lr);
+    std::printf("chosen: lr %g, the lowest final training loss (%.4f) among the rates that learned\n", best_lr,
+                best_loss);
+  } else {
+    j.add("chosen_lr", std::string("none"));
+    std::printf("chosen: none of the rates learned\n");
+  }
+  write_text_atomic(f.out + "/lr_sweep.json", j.str() + "\n");
+  std::printf("wrote %s/lr_sweep.csv and lr_sweep.json; plot: %s\n", f.out.c_str(),
+              plot_command("plot_lr_sweep.py", f.out).c_str());
+  if (f.plots) {
+    const std::string cmd = plot_command("plot_lr_sweep.py", f.out);
+    if (std::system(cmd.c_str()) != 0) std::printf("--plots: plotting failed or matplotlib missing: %s\n", cmd.c_str());
+  }
+  return 0;
+}
+
+}  // namespace convnet
