@@ -33,23 +33,8 @@ std::string concat(const Args&... args) {
   throw_error(what, ": ", cudaGetErrorName(e), ": ", cudaGetErrorString(e));
 }
 
-inline const char* cublas_status_name(cublasStatus_t s) {
-  switch (s) {
-    case CUBLAS_STATUS_SUCCESS: return "CUBLAS_STATUS_SUCCESS";
-    case CUBLAS_STATUS_NOT_INITIALIZED: return "CUBLAS_STATUS_NOT_INITIALIZED";
-    case CUBLAS_STATUS_ALLOC_FAILED: return "CUBLAS_STATUS_ALLOC_FAILED";
-    case CUBLAS_STATUS_INVALID_VALUE: return "CUBLAS_STATUS_INVALID_VALUE";
-    case CUBLAS_STATUS_ARCH_MISMATCH: return "CUBLAS_STATUS_ARCH_MISMATCH";
-    case CUBLAS_STATUS_MAPPING_ERROR: return "CUBLAS_STATUS_MAPPING_ERROR";
-    case CUBLAS_STATUS_EXECUTION_FAILED: return "CUBLAS_STATUS_EXECUTION_FAILED";
-    case CUBLAS_STATUS_INTERNAL_ERROR: return "CUBLAS_STATUS_INTERNAL_ERROR";
-    case CUBLAS_STATUS_NOT_SUPPORTED: return "CUBLAS_STATUS_NOT_SUPPORTED";
-    default: return "unknown cuBLAS status";
-  }
-}
-
 [[noreturn]] inline void throw_cublas_error(const std::string& what, cublasStatus_t s) {
-  throw_error(what, ": cuBLAS ", cublas_status_name(s), " (", int(s), ")");
+  throw_error(what, ": ", cublasGetStatusName(s), ": ", cublasGetStatusString(s));
 }
 
 // One line per shape, for error messages.

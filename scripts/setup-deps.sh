@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages convnet needs, only those that are missing.
+# (The CUDA toolkit is optional and not installed here: without nvcc the build
+# is CPU-only.)
+set -euo pipefail
+packages=(cmake ninja-build g++ make pkg-config libopenblas-dev zlib1g-dev libgtest-dev libgmock-dev
+          libboost-context-dev python3-numpy python3-matplotlib curl ca-certificates)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup-deps: all packages present"
+  exit 0
+fi
+echo "setup-deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
