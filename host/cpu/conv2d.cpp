@@ -143,8 +143,12 @@ void col2im(const Conv2dParams& p, const T* col, int64_t ld, T* dx) {
       }
 }
 
-// Threads for a conv call: one slot each, never more than samples.
-int conv_threads(const Conv2dParams& p) { return std::max(1, std::min(num_threads(), slots_for(p))); }
+// Threads for a conv call: one slot each, never more than samples; tiny
+// convs run on one thread (a fork and barrier cost more than they save).
+int conv_threads(const Conv2dParams& p) {
+  if (p.macs() < 100000) return 1;
+  return std::max(1, std::min(num_threads(), slots_for(p)));
+}
 
 }  // namespace
 

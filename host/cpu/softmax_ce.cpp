@@ -1,9 +1,10 @@
 // host/cpu/softmax_ce.cpp: softmax cross-entropy, mean over the batch.
 //
-// Per sample, with m = max_k z_k (the prediction, first max on ties):
-//   log Z  = m + log sum_k exp(z_k - m)       (log-sum-exp: no overflow)
-//   loss_n = log Z - z_label
-//   dz_k   = (exp(z_k - log Z) - [k == label]) / N
+// Per sample, with m = max_k z_k (the prediction, first max on ties) and
+// S = sum_k exp(z_k - m) (every term <= 1: no overflow, and S >= 1):
+//   loss_n = (m - z_label) + log S      (= log sum_k exp z_k - z_label)
+//   dz_k   = (exp(z_k - m) / S - [k == label]) / N
+// Keeping m - z_label apart from log S avoids cancelling two large numbers.
 // Samples are few (a batch) and K small, so this runs on one thread; the
 // loss is summed in sample order, in double.
 #include <cmath>
@@ -28,11 +29,10 @@ T softmax_ce(int N, int K, const T* logits, const int32_t* labels, T* dlogits, i
     const T m = z[best];
     T sum = 0;
     for (int k = 0; k < K; ++k) sum += std::exp(z[k] - m);
-    const T log_z = m + std::log(sum);
-    total += double(log_z - z[label]);
+    total += double((m - z[label]) + std::log(sum));
     if (dlogits != nullptr) {
       T* d = dlogits + int64_t(n) * K;
-      for (int k = 0; k < K; ++k) d[k] = (std::exp(z[k] - log_z) - (k == label ? T(1) : T(0))) / T(N);
+      for (int k = 0; k < K; ++k) d[k] = (std::exp(z[k] - m) / sum - (k == label ? T(1) : T(0))) / T(N);
     }
     if (correct != nullptr) correct[n] = (best == label) ? 1 : 0;
   }

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "convnet/backend.h"
+#include "convnet/cpu_ops.h"
+#include "convnet/error.h"
 
 namespace {
 
@@ -131,7 +133,7 @@ TEST(CpuBackend, ProvenanceAndThreads) {
 TEST(CpuBackend, ConvWorkspaceBytesMatchesTheOps) {
   auto be = make_cpu_backend(BackendOptions{});
   const Conv2dParams p{64, 6, 14, 14, 16, 5, 5};
-  EXPECT_EQ(be->conv2d_workspace_bytes(p), cpu_workspace_floats(p) * sizeof(float));
+  EXPECT_EQ(be->conv2d_workspace_bytes(p), cpu::conv2d_workspace_elems<float>(p) * sizeof(float));
 }
 
 }  // namespace

@@ -121,7 +121,7 @@ TEST(CpuGradCheck, SoftmaxCrossEntropy) {
   std::vector<int32_t> labels(N);
   fill_labels(labels.data(), N, K, rng);
   std::vector<double> dz(z.size());
-  auto loss = [&] { return cpu::softmax_ce(N, K, z.data(), labels.data(), nullptr, nullptr); };
+  auto loss = [&] { return cpu::softmax_ce<double>(N, K, z.data(), labels.data(), nullptr, nullptr); };
   cpu::softmax_ce(N, K, z.data(), labels.data(), dz.data(), nullptr);
   EXPECT_TRUE(check_gradient("softmax_ce dL/dlogits", loss, z.data(), N * K, dz.data()));
 }
@@ -146,7 +146,7 @@ TEST(CpuGradCheck, SmallNetworkEndToEnd) {
     cpu::relu_forward(cp.y_size(), c.data(), a.data());
     cpu::maxpool2d_forward(pp, a.data(), p.data(), arg.data());
     cpu::linear_forward(lp, p.data(), W.data(), bl.data(), z.data());
-    return cpu::softmax_ce(lp.N, lp.out, z.data(), labels.data(), nullptr, nullptr);
+    return cpu::softmax_ce<double>(lp.N, lp.out, z.data(), labels.data(), nullptr, nullptr);
   };
   loss();
   std::vector<double> dz(z.size()), dp(p.size()), dW(W.size()), dbl(bl.size()), da(a.size()),

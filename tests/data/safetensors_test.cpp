@@ -34,7 +34,7 @@ std::vector<T> random_values(std::mt19937_64& g, int64_t n);
 
 template <>
 std::vector<float> random_values<float>(std::mt19937_64& g, int64_t n) {
-  std::vector<float> v(size_t(n));
+  std::vector<float> v(static_cast<size_t>(n));
   std::normal_distribution<float> dist(0.0f, 3.0f);
   for (auto& x : v) x = dist(g);
   // Edge values survive too: -0, infinities, the smallest denormal.
@@ -46,7 +46,7 @@ std::vector<float> random_values<float>(std::mt19937_64& g, int64_t n) {
 }
 template <>
 std::vector<double> random_values<double>(std::mt19937_64& g, int64_t n) {
-  std::vector<double> v(size_t(n));
+  std::vector<double> v(static_cast<size_t>(n));
   std::normal_distribution<double> dist(0.0, 1e3);
   for (auto& x : v) x = dist(g);
   if (!v.empty()) v[0] = std::numeric_limits<double>::max();
@@ -54,21 +54,21 @@ std::vector<double> random_values<double>(std::mt19937_64& g, int64_t n) {
 }
 template <>
 std::vector<int32_t> random_values<int32_t>(std::mt19937_64& g, int64_t n) {
-  std::vector<int32_t> v(size_t(n));
+  std::vector<int32_t> v(static_cast<size_t>(n));
   for (auto& x : v) x = int32_t(uint32_t(g()));
   if (!v.empty()) v[0] = std::numeric_limits<int32_t>::min();
   return v;
 }
 template <>
 std::vector<int64_t> random_values<int64_t>(std::mt19937_64& g, int64_t n) {
-  std::vector<int64_t> v(size_t(n));
+  std::vector<int64_t> v(static_cast<size_t>(n));
   for (auto& x : v) x = int64_t(g());
   if (!v.empty()) v[0] = std::numeric_limits<int64_t>::min();
   return v;
 }
 template <>
 std::vector<uint64_t> random_values<uint64_t>(std::mt19937_64& g, int64_t n) {
-  std::vector<uint64_t> v(size_t(n));
+  std::vector<uint64_t> v(static_cast<size_t>(n));
   for (auto& x : v) x = g();
   if (!v.empty()) v[0] = std::numeric_limits<uint64_t>::max();
   return v;

@@ -2,6 +2,7 @@
 // and partial batches.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 
 #include "convnet/backend.h"
@@ -104,7 +105,11 @@ TEST(Network, PartialBatchMatchesFullBatch) {
   be->download(full.data(), net.logits(), full.size() * sizeof(float));
   net.forward(3);
   be->download(part.data(), net.logits(), part.size() * sizeof(float));
-  for (int i = 0; i < 30; ++i) EXPECT_FLOAT_EQ(part[size_t(i)], full[size_t(i)]) << i;
+  // BLAS may block a GEMM differently for another N, so the sums may be
+  // ordered differently: allow float rounding of the longest reduction
+  // (C5: K = 400) on values of order 1.
+  for (int i = 0; i < 30; ++i)
+    EXPECT_NEAR(part[size_t(i)], full[size_t(i)], 400 * 1.2e-7 * (1 + std::abs(full[size_t(i)]))) << i;
 }
 
 TEST(Network, ParameterSlicesCoverTheBufferInOrder) {

@@ -43,7 +43,7 @@ inline void write_synthetic_mnist(const std::string& dir, int n_train, int n_tes
                                   uint64_t seed = 7) {
   std::mt19937_64 g(seed);
   auto make = [&](int n, const std::string& img_name, const std::string& lbl_name) {
-    std::vector<uint8_t> pixels(size_t(n) * 28 * 28), labels(size_t(n));
+    std::vector<uint8_t> pixels(static_cast<size_t>(n) * 784), labels(static_cast<size_t>(n));
     for (int i = 0; i < n; ++i) {
       const int c = int(g() % 10);
       labels[size_t(i)] = uint8_t(c);

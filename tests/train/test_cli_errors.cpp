@@ -14,7 +14,7 @@ namespace {
 class CliErrors : public testing::Test {
  protected:
   void SetUp() override { convnet_test::write_synthetic_mnist(dir.path(), 300, 50); }
-  std::string base() const { return "--data " + dir.path() + " --out " + dir.file("run") + " --quiet "; }
+  std::string base() const { return "--backend cpu --threads 1 --data " + dir.path() + " --val 32 --out " + dir.file("run") + " --quiet "; }
   TempDir dir;
 };
 
@@ -41,7 +41,7 @@ TEST_F(CliErrors, BadFlagValues) {
 }
 
 TEST_F(CliErrors, ValidationSetTooLarge) {
-  const auto r = run_train(base() + "--val 300");
+  const auto r = run_train(base() + "--val 300");  // the later --val wins
   EXPECT_EQ(r.rc, 1) << r.out;
   EXPECT_THAT(r.out, HasSubstr("--val 300 must be smaller than the training set (300 images)"));
 }
