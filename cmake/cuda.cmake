@@ -63,7 +63,7 @@ find_path(CONVNET_THRUST_INCLUDE thrust/version.h
           HINTS ${CUDAToolkit_INCLUDE_DIRS} /usr/local/cuda/include
           PATH_SUFFIXES cccl)
 find_package(boost_context CONFIG QUIET)
-if(CONVNET_THRUST_INCLUDE AND boost_context_FOUND)
+if(CONVNET_EMULATION AND CONVNET_THRUST_INCLUDE AND boost_context_FOUND)
   set(CONVNET_HAVE_SIMT 1)
   message(STATUS "convnet: host SIMT emulation ON (kernels are tested without a GPU)")
 else()

@@ -61,7 +61,7 @@ class DeviceBuf {
     be_->upload(p_, host.data(), bytes());
   }
   std::vector<T> download() const {
-    std::vector<T> host(size_t(n_));
+    std::vector<T> host(static_cast<size_t>(n_));
     be_->download(host.data(), p_, bytes());
     return host;
   }
