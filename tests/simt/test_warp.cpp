@@ -20,7 +20,7 @@ __global__ void shuffle_kernel(const T* in, T* out, int mode, int arg, int width
   const T v = in[t];
   T r;
   switch (mode) {
-    case kIdx: r = __shfl_sync(0xffffffffu, v, arg + 7 * (t % 5), width); break;  // per-lane source lanes
+    case kIdx: r = __shfl_sync(0xffffffffu, v, arg + 7 * (t % 32 % 5), width); break;  // per-lane source lanes
     case kUp: r = __shfl_up_sync(0xffffffffu, v, static_cast<unsigned>(arg), width); break;
     case kDown: r = __shfl_down_sync(0xffffffffu, v, static_cast<unsigned>(arg), width); break;
     default: r = __shfl_xor_sync(0xffffffffu, v, arg, width); break;
@@ -180,9 +180,11 @@ TEST(SimtWarp, PartialMaskShuffleInsideABranch) {
   }
 }
 
-// __activemask: the emulator reports the lanes that exist and have not exited.
+// __activemask: the emulator reports the lanes that exist and have not
+// exited (the barrier keeps every lane alive until all have asked).
 __global__ void active_masks(unsigned* out) {
   out[threadIdx.x] = __activemask();
+  __syncthreads();
 }
 
 TEST(SimtWarp, ActiveMaskOfAPartialWarp) {
