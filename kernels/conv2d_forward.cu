@@ -152,7 +152,7 @@ __global__ void conv2d_forward_tiled_kernel(Conv2dParams p, const float* x, cons
           for (int kw = 0; kw < p.KW; ++kw) {
             const int iw = ow * p.stride_w - p.pad_w + kw * p.dil_w;
             if (iw < 0 || iw >= p.W) continue;
-            const float xv = xrow[q * p.stride_w + kw];
+            const float xv = xrow[q * p.stride_w + kw * p.dil_w];
             for (int j = 0; j < kFwdCoPerThread; ++j) {
               const int co = group * kFwdCoPerThread + j;
               acc[j] = fmaf(xv, ws[(co * t.ci_tile + c) * KHKW + kh * p.KW + kw], acc[j]);

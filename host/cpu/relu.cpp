@@ -8,7 +8,7 @@ static int elementwise_threads(int64_t n) { return n < (1 << 16) ? 1 : num_threa
 
 template <class T>
 void relu_forward(int64_t n, const T* x, T* y) {
-#pragma omp parallel for schedule(static) num_threads(elementwise_threads(n))
+#pragma omp parallel for simd schedule(static) num_threads(elementwise_threads(n))
   for (int64_t i = 0; i < n; ++i) y[i] = x[i] > T(0) ? x[i] : T(0);
 }
 
@@ -16,7 +16,7 @@ void relu_forward(int64_t n, const T* x, T* y) {
 // gradient is 0 (the subgradient every backend agrees on).
 template <class T>
 void relu_backward(int64_t n, const T* y, const T* dy, T* dx) {
-#pragma omp parallel for schedule(static) num_threads(elementwise_threads(n))
+#pragma omp parallel for simd schedule(static) num_threads(elementwise_threads(n))
   for (int64_t i = 0; i < n; ++i) dx[i] = y[i] > T(0) ? dy[i] : T(0);
 }
 

@@ -10,10 +10,10 @@ void sgd_update(const SgdParams& s, int64_t n, T* w, const T* g, T* v) {
   const T lr = T(s.lr), mom = T(s.momentum), wd = T(s.weight_decay);
   const int threads = n < (1 << 16) ? 1 : num_threads();
   if (s.momentum == 0.0f) {
-#pragma omp parallel for schedule(static) num_threads(threads)
+#pragma omp parallel for simd schedule(static) num_threads(threads)
     for (int64_t i = 0; i < n; ++i) w[i] -= lr * (g[i] + wd * w[i]);
   } else {
-#pragma omp parallel for schedule(static) num_threads(threads)
+#pragma omp parallel for simd schedule(static) num_threads(threads)
     for (int64_t i = 0; i < n; ++i) {
       v[i] = mom * v[i] + (g[i] + wd * w[i]);
       w[i] -= lr * v[i];

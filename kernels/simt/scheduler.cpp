@@ -13,7 +13,7 @@
 //     exited, or exits while others wait there (divergent barrier);
 //   * a warp operation whose mask leaves out the calling lane, names lanes
 //     that do not exist or have exited, or that lanes of one warp meet with
-//     different masks or different operations;
+//     the same mask at different operations;
 //   * a shuffle reading a lane that is not in the mask (undefined in CUDA);
 //   * deadlock: nothing runnable while threads still wait.
 #include <boost/context/fiber.hpp>
@@ -461,13 +461,19 @@ std::uint64_t BlockRunner::warp_op(Thread& t, WarpOp op, unsigned mask, std::uin
   if (is_shuffle(op) && (width < 1 || width > 32 || (width & (width - 1)) != 0)) {
     fail(where + ": width " + std::to_string(width) + " is not a power of two in [1, 32]");
   }
+  // Lanes meet in the group of lanes waiting with the same mask. A lane may
+  // wait in a group with another, overlapping mask (divergent code); that is
+  // fine until nothing can move (the deadlock check). Same mask but a
+  // different operation can never complete: an error right away.
+  unsigned arrived = bit;
   for (unsigned rest = w.waiting; rest; rest &= rest - 1) {
     const Thread& o = threads_[static_cast<std::size_t>(warp * 32 + __builtin_ctz(rest))];
-    if ((o.mask & mask) && (o.mask != mask || o.op != op)) {
+    if (o.mask != mask) continue;
+    if (o.op != op) {
       fail(where + " meets lane " + std::to_string(o.linear & 31) + ", which waits at " + op_name(o.op) +
-           " with mask " + hex(o.mask) + ": all lanes named in a mask must execute the same operation with "
-           "the same mask");
+           " with the same mask: all lanes named in a mask must execute the same warp operation");
     }
+    arrived |= 1u << (o.linear & 31);
   }
   t.op = op;
   t.mask = mask;
@@ -476,7 +482,7 @@ std::uint64_t BlockRunner::warp_op(Thread& t, WarpOp op, unsigned mask, std::uin
   t.width = width;
   t.state = State::AtWarp;
   w.waiting |= bit;
-  if ((w.waiting & mask) == mask) complete_warp_op(warp, mask);
+  if (arrived == mask) complete_warp_op(warp, mask);
   suspend(t);
   return t.result;
 }
@@ -535,10 +541,15 @@ std::string BlockRunner::deadlock_message() const {
   for (std::size_t w = 0; w < warps_.size(); ++w) {
     unsigned shown = 0;
     for (unsigned rest = warps_[w].waiting; rest; rest &= rest - 1) {
-      const Thread& o = threads_[w * 32 + static_cast<std::size_t>(__builtin_ctz(rest))];
-      if (shown & o.mask) continue;
-      shown |= o.mask;
-      const unsigned arrived = warps_[w].waiting & o.mask;
+      const int lane = __builtin_ctz(rest);
+      const Thread& o = threads_[w * 32 + static_cast<std::size_t>(lane)];
+      if (shown & (1u << lane)) continue;  // already listed with its group
+      unsigned arrived = 0;
+      for (unsigned r2 = warps_[w].waiting; r2; r2 &= r2 - 1) {
+        const int j = __builtin_ctz(r2);
+        if (threads_[w * 32 + static_cast<std::size_t>(j)].mask == o.mask) arrived |= 1u << j;
+      }
+      shown |= arrived;
       m << " warp " << w << ": lanes " << hex(arrived) << " wait at " << op_name(o.op) << " with mask "
         << hex(o.mask) << " for lanes " << hex(o.mask & ~arrived) << ";";
     }
