@@ -84,7 +84,8 @@ void gather(const float* images, const int32_t* labels, int64_t image_elems, con
 // These synchronize the stream: the result lands on the host.
 double sum_f32(const float* p, int64_t n, cudaStream_t stream);
 int64_t sum_i32(const int32_t* p, int64_t n, cudaStream_t stream);
-// perm := a random permutation of [0, n) fixed by seed (Thrust shuffle on the device).
+// perm := a random permutation of [0, n) fixed by seed (Thrust sort by random keys;
+// the same permutation on a GPU and in the emulated build).
 void shuffle(int32_t* perm, int32_t n, uint64_t seed, cudaStream_t stream);
 
 // ---- small shared helpers --------------------------------------------------------

@@ -69,41 +69,59 @@ void standardize(std::vector<double>& x) {
   for (double& a : x) a = (a - mean) * inv;
 }
 
-InitStudyResult run_init_study(const InitStudyConfig& cfg, StudyScheme scheme, StudyActivation act,
-                               const std::vector<double>& x, const std::vector<int32_t>& labels, int n,
-                               int in_features) {
+namespace {
+// Layers 0..depth-1 are hidden (Linear + activation); layer `depth` is the
+// classifier head (Linear only, its output the logits).
+std::vector<LinearParams> study_layers(const InitStudyConfig& cfg, int n, int in_features) {
   CONVNET_CHECK(cfg.depth >= 1 && cfg.width >= 1 && cfg.classes >= 2, "init study: bad config (depth ",
                 cfg.depth, ", width ", cfg.width, ", classes ", cfg.classes, ")");
   CONVNET_CHECK(n >= 1 && in_features >= 1, "init study: need n >= 1 and in_features >= 1, got ", n, " and ",
                 in_features);
+  std::vector<LinearParams> lp(size_t(cfg.depth) + 1);
+  for (size_t l = 0; l < lp.size(); ++l) {
+    lp[l].N = n;
+    lp[l].in = (l == 0) ? in_features : cfg.width;
+    lp[l].out = (l + 1 == lp.size()) ? cfg.classes : cfg.width;
+    lp[l].has_bias = false;  // biases start at 0 and play no part in the scale
+  }
+  return lp;
+}
+}  // namespace
+
+std::vector<std::vector<double>> init_study_weights(const InitStudyConfig& cfg, StudyScheme scheme,
+                                                    int in_features) {
+  const std::vector<LinearParams> lp = study_layers(cfg, 1, in_features);
+  std::vector<std::vector<double>> W(lp.size());
+  Rng rng(cfg.seed);
+  for (size_t l = 0; l < lp.size(); ++l) {
+    const double sd = study_weight_std(scheme, lp[l].in);
+    W[l].resize(size_t(lp[l].out) * size_t(lp[l].in));
+    for (double& w : W[l]) w = sd * rng.normal();
+  }
+  return W;
+}
+
+InitStudyResult init_study_pass(const InitStudyConfig& cfg, StudyActivation act,
+                                const std::vector<std::vector<double>>& W, const std::vector<double>& x,
+                                const std::vector<int32_t>& labels, int n, int in_features,
+                                std::vector<std::vector<double>>* dW_out) {
+  const std::vector<LinearParams> lp = study_layers(cfg, n, in_features);
+  const int L = int(lp.size());
   CONVNET_CHECK(int64_t(x.size()) == int64_t(n) * in_features, "init study: x has ", x.size(),
                 " values, expected n*in_features = ", int64_t(n) * in_features);
   CONVNET_CHECK(int64_t(labels.size()) == n, "init study: ", labels.size(), " labels for ", n, " samples");
   for (int i = 0; i < n; ++i)
     CONVNET_CHECK(labels[size_t(i)] >= 0 && labels[size_t(i)] < cfg.classes, "init study: label ",
                   labels[size_t(i)], " of sample ", i, " is outside [0, ", cfg.classes, ")");
-
-  // Layers 0..depth-1 are hidden (Linear + activation); layer `depth` is the
-  // classifier head (Linear only, its output the logits).
-  const int L = cfg.depth + 1;
-  std::vector<LinearParams> lp(size_t(L));
-  std::vector<std::vector<double>> W(size_t(L)), dW(size_t(L));
-  Rng rng(cfg.seed);
-  for (int l = 0; l < L; ++l) {
-    LinearParams& p = lp[size_t(l)];
-    p.N = n;
-    p.in = (l == 0) ? in_features : cfg.width;
-    p.out = (l == L - 1) ? cfg.classes : cfg.width;
-    p.has_bias = false;  // biases start at 0 and play no part in the scale
-    const double sd = study_weight_std(scheme, p.in);
-    W[size_t(l)].resize(size_t(p.out) * size_t(p.in));
-    for (double& w : W[size_t(l)]) w = sd * rng.normal();
-    dW[size_t(l)].resize(W[size_t(l)].size());
-  }
+  CONVNET_CHECK(int(W.size()) == L, "init study: ", W.size(), " weight matrices for ", L, " layers");
+  for (int l = 0; l < L; ++l)
+    CONVNET_CHECK(int64_t(W[size_t(l)].size()) == int64_t(lp[size_t(l)].out) * lp[size_t(l)].in,
+                  "init study: layer ", l + 1, " has ", W[size_t(l)].size(), " weights, expected ",
+                  int64_t(lp[size_t(l)].out) * lp[size_t(l)].in);
 
   // Forward. h[0] is the input; z[l] the pre-activation of layer l and
   // h[l+1] its output (for the head, h[L] = z[L-1] = the logits).
-  std::vector<std::vector<double>> z(size_t(L)), h(size_t(L) + 1);
+  std::vector<std::vector<double>> z(static_cast<size_t>(L)), h(static_cast<size_t>(L) + 1);
   h[0] = x;
   for (int l = 0; l < L; ++l) {
     const LinearParams& p = lp[size_t(l)];
@@ -120,9 +138,8 @@ InitStudyResult run_init_study(const InitStudyConfig& cfg, StudyScheme scheme, S
   }
 
   InitStudyResult r;
-  r.scheme = scheme;
   r.activation = act;
-  r.layers.resize(size_t(L));
+  r.layers.resize(static_cast<size_t>(L));
   for (int l = 0; l < L; ++l) {
     const std::vector<double>& y = h[size_t(l) + 1];
     double mean = 0;
@@ -139,11 +156,12 @@ InitStudyResult run_init_study(const InitStudyConfig& cfg, StudyScheme scheme, S
   // Backward from the mean cross-entropy: dh = d(loss)/d(h[l+1]).
   std::vector<double> dh(h[size_t(L)].size());
   r.loss = cpu::softmax_ce<double>(n, cfg.classes, h[size_t(L)].data(), labels.data(), dh.data(), nullptr);
+  std::vector<std::vector<double>> dW(static_cast<size_t>(L));
   for (int l = L - 1; l >= 0; --l) {
     const LinearParams& p = lp[size_t(l)];
     const int64_t m = int64_t(n) * p.out;
     r.layers[size_t(l)].out_grad_norm = norm2(dh);
-    std::vector<double> dz(size_t(m));
+    std::vector<double> dz(static_cast<size_t>(m));
     if (l == L - 1)
       dz = dh;
     else if (act == StudyActivation::ReLU)
@@ -151,11 +169,22 @@ InitStudyResult run_init_study(const InitStudyConfig& cfg, StudyScheme scheme, S
     else
       tanh_backward(m, h[size_t(l) + 1].data(), dh.data(), dz.data());
     std::vector<double> dx(l > 0 ? h[size_t(l)].size() : 0);
+    dW[size_t(l)].resize(W[size_t(l)].size());
     cpu::linear_backward<double>(p, h[size_t(l)].data(), W[size_t(l)].data(), dz.data(),
                                  l > 0 ? dx.data() : nullptr, dW[size_t(l)].data(), nullptr);
     r.layers[size_t(l)].weight_grad_norm = norm2(dW[size_t(l)]);
     dh.swap(dx);
   }
+  if (dW_out) dW_out->swap(dW);
+  return r;
+}
+
+InitStudyResult run_init_study(const InitStudyConfig& cfg, StudyScheme scheme, StudyActivation act,
+                               const std::vector<double>& x, const std::vector<int32_t>& labels, int n,
+                               int in_features) {
+  InitStudyResult r =
+      init_study_pass(cfg, act, init_study_weights(cfg, scheme, in_features), x, labels, n, in_features);
+  r.scheme = scheme;
   return r;
 }
 

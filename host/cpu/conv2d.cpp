@@ -7,13 +7,23 @@
 //     dW[C_out, K] = sum_n dy_n * col_n^T                  (backward weights)
 // with K = C_in*KH*KW and P = OH*OW.
 //
-// Two ways to feed the GEMM, picked by the size of an output plane:
-//  - per sample (P >= kPerSampleMinP): one GEMM per sample straight into the
-//    NCHW output; the col buffer of one sample stays in cache.
-//  - per chunk (small P, e.g. LeNet's C5 where P = 1): a per-sample GEMM
-//    would be a matrix-vector product, so each thread unrolls its whole
-//    chunk of samples into col[K, G*P] and does ONE GEMM, moving data
-//    between NCHW and the [C, G*P] layout the GEMM wants.
+// Three ways to feed the GEMM (see choose_path):
+//  - FullyConnected (kernel = whole unpadded input, e.g. LeNet's C5): col
+//    is the input itself, so the conv is a linear layer, y[N, C_out] =
+//    x[N, K] * W^T, and runs as the three linear-layer GEMMs.
+//  - Wide (stride 1, no padding, e.g. LeNet's C1 and C3): the output plane
+//    is computed W wide instead of OW wide, P' = OH*W. Then col row
+//    (ci, kh, kw) is ONE contiguous slice of the input plane,
+//        col'[(ci,kh,kw)][oh*W + ow] = x[ci][kh*dil_h*W + kw*dil_w + oh*W + ow],
+//    so im2col is K long copies instead of K*OH short ones (short copies
+//    cost more in loop overhead than the GEMM saves). The W - OW extra
+//    columns per row are garbage; forward drops them, backward feeds zeros
+//    in their dy so they contribute nothing.
+//  - PerSample (larger P): one GEMM per sample straight into NCHW.
+//  - Chunk (small P): a per-sample GEMM would
+//    be a matrix-vector product, so each thread unrolls its whole chunk of
+//    samples into col[K, G*P] and does ONE GEMM, moving data between NCHW
+//    and the [C, G*P] layout the GEMM wants.
 //
 // Threads: samples are split statically over min(threads, kMaxSlots)
 // threads; each thread has its own slot of the workspace. Forward and
@@ -41,14 +51,34 @@ constexpr int64_t kPerSampleMinP = 32;
 
 int slots_for(const Conv2dParams& p) { return std::min(p.N, kMaxSlots); }
 int64_t plane_out(const Conv2dParams& p) { return int64_t(p.OH()) * p.OW(); }
-bool per_sample(const Conv2dParams& p) { return plane_out(p) >= kPerSampleMinP; }
 
-// Workspace layout (element offsets). Per-sample path:
-//   col   [slots][K*P]            one sample's columns per thread
+enum class Path { FullyConnected, Wide, PerSample, Chunk };
+
+Path choose_path(const Conv2dParams& p) {
+  const int64_t P = plane_out(p);
+  // The kernel covers the whole unpadded input (LeNet's C5): col is x
+  // itself, and the conv is a linear layer on the flattened input.
+  if (p.KH == p.H && p.KW == p.W && p.pad_h == 0 && p.pad_w == 0) return Path::FullyConnected;
+  if (P < kPerSampleMinP) return Path::Chunk;
+  // Wide costs W/OW times the GEMM work; worth it while that stays small.
+  const bool dense = p.pad_h == 0 && p.pad_w == 0 && p.stride_h == 1 && p.stride_w == 1;
+  if (dense && 2 * p.W <= 3 * p.OW()) return Path::Wide;
+  return Path::PerSample;
+}
+
+// Columns of one sample's col matrix on the per-sample paths.
+int64_t slot_cols(const Conv2dParams& p) {
+  return choose_path(p) == Path::Wide ? int64_t(p.OH()) * p.W : plane_out(p);
+}
+
+// Workspace layout (element offsets).
+// Wide / PerSample:
+//   col   [slots][K * cols]        one sample's columns per thread
+//   mat   [slots][C_out * cols]    Wide only: y' or dy' in the wide layout
 //   part  [slots][C_out*K + C_out] per-thread partial dW and db
-// Chunk path:
-//   col   [N][K*P]                a thread's chunk at offset n0*K*P, laid out [K][G*P]
-//   mat   [N][C_out*P]            y or dy in [C_out][G*P] layout, same chunking
+// Chunk:
+//   col   [N][K*P]                 a thread's chunk at offset n0*K*P, laid out [K][G*P]
+//   mat   [N][C_out*P]             y or dy in [C_out][G*P] layout, same chunking
 //   part  [slots][C_out*K + C_out]
 struct WsLayout {
   int64_t col = 0, mat = 0, part = 0, total = 0;
@@ -58,12 +88,21 @@ WsLayout ws_layout(const Conv2dParams& p) {
   const int64_t K = p.K(), P = plane_out(p), S = slots_for(p);
   WsLayout L;
   L.col = 0;
-  if (per_sample(p)) {
-    L.mat = L.col + S * K * P;
-    L.part = L.mat;
-  } else {
-    L.mat = L.col + int64_t(p.N) * K * P;
-    L.part = L.mat + int64_t(p.N) * p.C_out * P;
+  switch (choose_path(p)) {
+    case Path::FullyConnected:
+      return L;  // no scratch at all
+    case Path::Wide:
+      L.mat = L.col + S * K * slot_cols(p);
+      L.part = L.mat + S * p.C_out * slot_cols(p);
+      break;
+    case Path::PerSample:
+      L.mat = L.col + S * K * P;
+      L.part = L.mat;
+      break;
+    case Path::Chunk:
+      L.mat = L.col + int64_t(p.N) * K * P;
+      L.part = L.mat + int64_t(p.N) * p.C_out * P;
+      break;
   }
   L.total = L.part + S * (int64_t(p.C_out) * K + p.C_out);
   return L;
@@ -98,13 +137,16 @@ inline void valid_range(int out, int in, int stride, int off, int* lo, int* hi) 
 template <class T>
 void im2col(const Conv2dParams& p, const T* x, T* col, int64_t ld) {
   const int OH = p.OH(), OW = p.OW(), sw = p.stride_w;
-  for (int ci = 0; ci < p.C_in; ++ci)
-    for (int kh = 0; kh < p.KH; ++kh)
-      for (int kw = 0; kw < p.KW; ++kw) {
+  // kw outermost: the valid ow range depends only on kw (its divisions
+  // would otherwise dominate when the output plane is tiny).
+  for (int kw = 0; kw < p.KW; ++kw) {
+    const int off_w = kw * p.dil_w - p.pad_w;
+    int w_lo, w_hi;
+    valid_range(OW, p.W, sw, off_w, &w_lo, &w_hi);
+    for (int ci = 0; ci < p.C_in; ++ci)
+      for (int kh = 0; kh < p.KH; ++kh) {
         T* row = col + ((int64_t(ci) * p.KH + kh) * p.KW + kw) * ld;
-        const int off_h = kh * p.dil_h - p.pad_h, off_w = kw * p.dil_w - p.pad_w;
-        int w_lo, w_hi;
-        valid_range(OW, p.W, sw, off_w, &w_lo, &w_hi);
+        const int off_h = kh * p.dil_h - p.pad_h;
         for (int oh = 0; oh < OH; ++oh) {
           T* dst = row + int64_t(oh) * OW;
           const int ih = oh * p.stride_h + off_h;
@@ -123,6 +165,7 @@ void im2col(const Conv2dParams& p, const T* x, T* col, int64_t ld) {
           for (int ow = w_hi; ow < OW; ++ow) dst[ow] = T(0);
         }
       }
+  }
 }
 
 // The adjoint of im2col: dx[C_in, H, W] = sum of the col entries that were
@@ -132,13 +175,14 @@ void col2im(const Conv2dParams& p, const T* col, int64_t ld, T* dx) {
   const int OH = p.OH(), OW = p.OW(), sw = p.stride_w;
   const int64_t n = int64_t(p.C_in) * p.H * p.W;
   for (int64_t i = 0; i < n; ++i) dx[i] = T(0);
-  for (int ci = 0; ci < p.C_in; ++ci)
-    for (int kh = 0; kh < p.KH; ++kh)
-      for (int kw = 0; kw < p.KW; ++kw) {
+  for (int kw = 0; kw < p.KW; ++kw) {
+    const int off_w = kw * p.dil_w - p.pad_w;
+    int w_lo, w_hi;
+    valid_range(OW, p.W, sw, off_w, &w_lo, &w_hi);
+    for (int ci = 0; ci < p.C_in; ++ci)
+      for (int kh = 0; kh < p.KH; ++kh) {
         const T* row = col + ((int64_t(ci) * p.KH + kh) * p.KW + kw) * ld;
-        const int off_h = kh * p.dil_h - p.pad_h, off_w = kw * p.dil_w - p.pad_w;
-        int w_lo, w_hi;
-        valid_range(OW, p.W, sw, off_w, &w_lo, &w_hi);
+        const int off_h = kh * p.dil_h - p.pad_h;
         for (int oh = 0; oh < OH; ++oh) {
           const int ih = oh * p.stride_h + off_h;
           if (ih < 0 || ih >= p.H) continue;
@@ -152,6 +196,63 @@ void col2im(const Conv2dParams& p, const T* col, int64_t ld, T* dx) {
           }
         }
       }
+  }
+}
+
+// ---- the Wide path (stride 1, no padding) ----------------------------------
+// Row r = (ci, kh, kw) of col' starts at this offset in the sample's input.
+// Reading P' = OH*W elements from there may run past the end of the input
+// plane by up to (KW-1)*dil_w elements; those positions are garbage columns
+// (ow >= OW), so wide_len() stops at the plane end and the rest is zero.
+inline int64_t wide_offset(const Conv2dParams& p, int ci, int kh, int kw) {
+  return int64_t(ci) * p.H * p.W + int64_t(kh) * p.dil_h * p.W + int64_t(kw) * p.dil_w;
+}
+inline int64_t wide_len(const Conv2dParams& p, int kh, int kw) {
+  const int64_t in_plane = int64_t(p.H) * p.W, PW = int64_t(p.OH()) * p.W;
+  return std::min(PW, in_plane - (int64_t(kh) * p.dil_h * p.W + int64_t(kw) * p.dil_w));
+}
+
+template <class T>
+void im2col_wide(const Conv2dParams& p, const T* x, T* col) {
+  const int64_t PW = int64_t(p.OH()) * p.W;
+  for (int ci = 0; ci < p.C_in; ++ci)
+    for (int kh = 0; kh < p.KH; ++kh)
+      for (int kw = 0; kw < p.KW; ++kw) {
+        T* row = col + ((int64_t(ci) * p.KH + kh) * p.KW + kw) * PW;
+        const int64_t len = wide_len(p, kh, kw);
+        std::memcpy(row, x + wide_offset(p, ci, kh, kw), sizeof(T) * size_t(len));
+        for (int64_t j = len; j < PW; ++j) row[j] = T(0);
+      }
+}
+
+// dx = sum over rows of dcol' scattered back (adjoint of im2col_wide).
+template <class T>
+void col2im_wide(const Conv2dParams& p, const T* dcol, T* dx) {
+  const int64_t PW = int64_t(p.OH()) * p.W, n = int64_t(p.C_in) * p.H * p.W;
+  for (int64_t i = 0; i < n; ++i) dx[i] = T(0);
+  for (int ci = 0; ci < p.C_in; ++ci)
+    for (int kh = 0; kh < p.KH; ++kh)
+      for (int kw = 0; kw < p.KW; ++kw) {
+        const T* row = dcol + ((int64_t(ci) * p.KH + kh) * p.KW + kw) * PW;
+        T* d = dx + wide_offset(p, ci, kh, kw);
+        const int64_t len = wide_len(p, kh, kw);
+#pragma omp simd
+        for (int64_t j = 0; j < len; ++j) d[j] += row[j];
+      }
+}
+
+// dy[C_out, OH, OW] -> dy'[C_out, OH*W] with zeros in the garbage columns.
+template <class T>
+void widen(const Conv2dParams& p, const T* dy, T* dyw) {
+  const int OH = p.OH(), OW = p.OW(), W = p.W;
+  for (int co = 0; co < p.C_out; ++co)
+    for (int oh = 0; oh < OH; ++oh) {
+      const T* src = dy + (int64_t(co) * OH + oh) * OW;
+      T* dst = dyw + (int64_t(co) * OH + oh) * W;
+#pragma omp simd
+      for (int ow = 0; ow < OW; ++ow) dst[ow] = src[ow];
+      for (int ow = OW; ow < W; ++ow) dst[ow] = T(0);
+    }
 }
 
 // Threads for a conv call: one slot each, never more than samples; tiny
@@ -174,24 +275,53 @@ void conv2d_forward(const Conv2dParams& p, const T* x, const T* w, const T* b, T
   check_shape(p, "conv2d_forward");
   detail::blas_single_threaded();
   const WsLayout L = ws_layout(p);
+  const Path path = choose_path(p);
   const int Cout = p.C_out, K = int(p.K()), P = int(plane_out(p));
   const int64_t x_plane = int64_t(p.C_in) * p.H * p.W, y_plane = int64_t(Cout) * P;
   const bool bias = p.has_bias && b != nullptr;
+  if (path == Path::FullyConnected) {
+    for (int n = 0; n < p.N; ++n)
+      for (int co = 0; co < Cout; ++co) y[int64_t(n) * Cout + co] = bias ? b[co] : T(0);
+    detail::gemm_parallel_rows(false, true, p.N, Cout, K, T(1), x, K, w, K, T(1), y, Cout);
+    return;
+  }
 #pragma omp parallel num_threads(conv_threads(p))
   {
     const int t = omp_get_thread_num();
     int64_t n0, n1;
     split_range(p.N, omp_get_num_threads(), t, &n0, &n1);
-    if (per_sample(p)) {
+    if (path == Path::Wide) {
+      const int PW = int(slot_cols(p)), OH = p.OH(), OW = p.OW();
+      T* col = ws + L.col + t * int64_t(K) * PW;
+      T* yw = ws + L.mat + t * int64_t(Cout) * PW;
+      for (int64_t n = n0; n < n1; ++n) {
+        im2col_wide(p, x + n * x_plane, col);
+        // memset + beta = 1: OpenBLAS's own beta = 0 pass is slower than memset.
+        std::memset(yw, 0, sizeof(T) * size_t(Cout) * PW);
+        gemm(false, false, Cout, PW, K, T(1), w, K, col, PW, T(1), yw, PW);
+        // Keep the OW real columns of each wide row, add the bias.
+        T* yn = y + n * y_plane;
+        for (int co = 0; co < Cout; ++co) {
+          const T bv = bias ? b[co] : T(0);
+          for (int oh = 0; oh < OH; ++oh) {
+            const T* src = yw + (int64_t(co) * OH + oh) * p.W;
+            T* dst = yn + (int64_t(co) * OH + oh) * OW;
+#pragma omp simd
+            for (int ow = 0; ow < OW; ++ow) dst[ow] = src[ow] + bv;
+          }
+        }
+      }
+    } else if (path == Path::PerSample) {
       T* col = ws + L.col + t * int64_t(K) * P;
       for (int64_t n = n0; n < n1; ++n) {
         T* yn = y + n * y_plane;
         // Start from the bias, then accumulate W * col on top (beta = 1).
-        for (int co = 0; co < Cout; ++co) std::fill(yn + int64_t(co) * P, yn + int64_t(co + 1) * P, bias ? b[co] : T(0));
+        for (int co = 0; co < Cout; ++co)
+          std::fill(yn + int64_t(co) * P, yn + int64_t(co + 1) * P, bias ? b[co] : T(0));
         im2col(p, x + n * x_plane, col, P);
         gemm(false, false, Cout, P, K, T(1), w, K, col, P, T(1), yn, P);
       }
-    } else if (n1 > n0) {
+    } else if (n1 > n0) {  // Path::Chunk
       const int G = int(n1 - n0), GP = G * P;
       T* col = ws + L.col + n0 * K * P;
       T* mat = ws + L.mat + n0 * y_plane;
@@ -213,20 +343,35 @@ void conv2d_backward_data(const Conv2dParams& p, const T* dy, const T* w, T* dx,
   check_shape(p, "conv2d_backward_data");
   detail::blas_single_threaded();
   const WsLayout L = ws_layout(p);
+  const Path path = choose_path(p);
   const int Cout = p.C_out, K = int(p.K()), P = int(plane_out(p));
   const int64_t x_plane = int64_t(p.C_in) * p.H * p.W, y_plane = int64_t(Cout) * P;
+  if (path == Path::FullyConnected) {  // dx[N, K] = dy[N, C_out] * W
+    detail::gemm_parallel_rows(false, false, p.N, K, Cout, T(1), dy, Cout, w, K, T(0), dx, K);
+    return;
+  }
 #pragma omp parallel num_threads(conv_threads(p))
   {
     const int t = omp_get_thread_num();
     int64_t n0, n1;
     split_range(p.N, omp_get_num_threads(), t, &n0, &n1);
-    if (per_sample(p)) {
+    if (path == Path::Wide) {
+      const int PW = int(slot_cols(p));
+      T* dcol = ws + L.col + t * int64_t(K) * PW;
+      T* dyw = ws + L.mat + t * int64_t(Cout) * PW;
+      for (int64_t n = n0; n < n1; ++n) {
+        widen(p, dy + n * y_plane, dyw);
+        std::memset(dcol, 0, sizeof(T) * size_t(K) * PW);  // see forward
+        gemm(true, false, K, PW, Cout, T(1), w, K, dyw, PW, T(1), dcol, PW);
+        col2im_wide(p, dcol, dx + n * x_plane);
+      }
+    } else if (path == Path::PerSample) {
       T* dcol = ws + L.col + t * int64_t(K) * P;
       for (int64_t n = n0; n < n1; ++n) {
         gemm(true, false, K, P, Cout, T(1), w, K, dy + n * y_plane, P, T(0), dcol, P);
         col2im(p, dcol, P, dx + n * x_plane);
       }
-    } else if (n1 > n0) {
+    } else if (n1 > n0) {  // Path::Chunk
       const int G = int(n1 - n0), GP = G * P;
       T* dcol = ws + L.col + n0 * K * P;
       T* mat = ws + L.mat + n0 * y_plane;
@@ -245,10 +390,20 @@ void conv2d_backward_weights(const Conv2dParams& p, const T* x, const T* dy, T* 
   check_shape(p, "conv2d_backward_weights");
   detail::blas_single_threaded();
   const WsLayout L = ws_layout(p);
+  const Path path = choose_path(p);
   const int Cout = p.C_out, K = int(p.K()), P = int(plane_out(p));
   const int64_t x_plane = int64_t(p.C_in) * p.H * p.W, y_plane = int64_t(Cout) * P;
   const int64_t part_size = int64_t(Cout) * K + Cout;  // dW then db
   const bool bias = p.has_bias && db != nullptr;
+  if (path == Path::FullyConnected) {  // dW[C_out, K] = dy^T * x; db = column sums of dy
+    detail::gemm_parallel_rows(true, false, Cout, K, p.N, T(1), dy, Cout, x, K, T(0), dw, K);
+    if (bias) {
+      for (int co = 0; co < Cout; ++co) db[co] = T(0);
+      for (int n = 0; n < p.N; ++n)
+        for (int co = 0; co < Cout; ++co) db[co] += dy[int64_t(n) * Cout + co];
+    }
+    return;
+  }
   const int nthreads = conv_threads(p);
 #pragma omp parallel num_threads(nthreads)
   {
@@ -258,7 +413,23 @@ void conv2d_backward_weights(const Conv2dParams& p, const T* x, const T* dy, T* 
     T* part_w = ws + L.part + t * part_size;
     T* part_b = part_w + int64_t(Cout) * K;
     std::fill(part_w, part_w + part_size, T(0));
-    if (per_sample(p)) {
+    if (path == Path::Wide) {
+      const int PW = int(slot_cols(p));
+      T* col = ws + L.col + t * int64_t(K) * PW;
+      T* dyw = ws + L.mat + t * int64_t(Cout) * PW;
+      for (int64_t n = n0; n < n1; ++n) {
+        const T* dyn = dy + n * y_plane;
+        im2col_wide(p, x + n * x_plane, col);
+        widen(p, dyn, dyw);  // zero dy in the garbage columns: they add nothing
+        gemm(false, true, Cout, K, PW, T(1), dyw, PW, col, PW, T(1), part_w, K);
+        for (int co = 0; co < Cout; ++co) {
+          T s = 0;
+#pragma omp simd reduction(+ : s)  // fixed lane order: still deterministic
+          for (int q = 0; q < P; ++q) s += dyn[int64_t(co) * P + q];
+          part_b[co] += s;
+        }
+      }
+    } else if (path == Path::PerSample) {
       T* col = ws + L.col + t * int64_t(K) * P;
       for (int64_t n = n0; n < n1; ++n) {
         const T* dyn = dy + n * y_plane;
@@ -266,11 +437,12 @@ void conv2d_backward_weights(const Conv2dParams& p, const T* x, const T* dy, T* 
         gemm(false, true, Cout, K, P, T(1), dyn, P, col, P, T(1), part_w, K);
         for (int co = 0; co < Cout; ++co) {
           T s = 0;
+#pragma omp simd reduction(+ : s)  // fixed lane order: still deterministic
           for (int q = 0; q < P; ++q) s += dyn[int64_t(co) * P + q];
           part_b[co] += s;
         }
       }
-    } else if (n1 > n0) {
+    } else if (n1 > n0) {  // Path::Chunk
       const int G = int(n1 - n0), GP = G * P;
       T* col = ws + L.col + n0 * K * P;
       T* mat = ws + L.mat + n0 * y_plane;

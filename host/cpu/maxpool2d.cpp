@@ -23,31 +23,81 @@ static void check_pool(const Pool2dParams& p, const char* op) {
                 " must be smaller than the ", p.KH, "x", p.KW, " window");
 }
 
+// Max pooling of one plane when every window lies inside the input (no
+// padding): sweep a whole output row per window cell, (kh, kw) in row-major
+// order, so the inner loop is a branch-free select over ow that vectorizes.
+// SW is the column stride as a compile-time constant (strided loads
+// vectorize only with a known stride); SW = 0 means "use p.stride_w".
+template <class T, int SW>
+void pool_row_sweep(const Pool2dParams& p, const T* xp, T* yp, int32_t* ap) {
+  const int OH = p.OH(), OW = p.OW(), sw = SW > 0 ? SW : p.stride_w;
+  for (int oh = 0; oh < OH; ++oh) {
+    T* yrow = yp + oh * OW;
+    int32_t* arow = ap + oh * OW;
+    const int h0 = oh * p.stride_h;
+    for (int ow = 0; ow < OW; ++ow) {
+      arow[ow] = h0 * p.W + ow * sw;
+      yrow[ow] = xp[arow[ow]];
+    }
+    for (int kh = 0; kh < p.KH; ++kh)
+      for (int kw = (kh == 0 ? 1 : 0); kw < p.KW; ++kw) {
+        const int32_t base = (h0 + kh) * p.W + kw;
+        const T* r = xp + base;
+#pragma omp simd
+        for (int ow = 0; ow < OW; ++ow) {
+          const T v = r[ow * sw];
+          const T cur = yrow[ow];
+          // The index select as a bit mask (all ones where v wins): GCC
+          // vectorizes this form, not an int ternary on a float compare.
+          const int32_t wins = -int32_t(v > cur);
+          yrow[ow] = v > cur ? v : cur;
+          arow[ow] = (arow[ow] & ~wins) | ((base + ow * sw) & wins);
+        }
+      }
+  }
+}
+
 template <class T>
 void maxpool2d_forward(const Pool2dParams& p, const T* x, T* y, int32_t* argmax) {
   check_pool(p, "maxpool2d_forward");
   const int OH = p.OH(), OW = p.OW();
   const int64_t planes = int64_t(p.N) * p.C;
   const int threads = planes * p.H * p.W < 16384 ? 1 : num_threads();
+  const bool unpadded = p.pad_h == 0 && p.pad_w == 0;
 #pragma omp parallel for schedule(static) num_threads(threads)
   for (int64_t pl = 0; pl < planes; ++pl) {
     const T* xp = x + pl * p.H * p.W;
     T* yp = y + pl * OH * OW;
     int32_t* ap = argmax + pl * OH * OW;
+    if (unpadded) {
+      if (p.stride_w == 2) {
+        pool_row_sweep<T, 2>(p, xp, yp, ap);
+      } else if (p.stride_w == 1) {
+        pool_row_sweep<T, 1>(p, xp, yp, ap);
+      } else {
+        pool_row_sweep<T, 0>(p, xp, yp, ap);
+      }
+      continue;
+    }
     for (int oh = 0; oh < OH; ++oh) {
       const int h0 = oh * p.stride_h - p.pad_h;
       const int kh0 = std::max(0, -h0), kh1 = std::min(p.KH, p.H - h0);
       for (int ow = 0; ow < OW; ++ow) {
         const int w0 = ow * p.stride_w - p.pad_w;
         const int kw0 = std::max(0, -w0), kw1 = std::min(p.KW, p.W - w0);
-        int32_t best = -1;
-        T best_v = T(0);
-        for (int kh = kh0; kh < kh1; ++kh)
+        // Start at the first real cell; a strictly greater value replaces
+        // it (selects, not branches: random data defeats branch prediction).
+        int32_t best = (h0 + kh0) * p.W + (w0 + kw0);
+        T best_v = xp[best];
+        for (int kh = kh0; kh < kh1; ++kh) {
+          const T* row = xp + (h0 + kh) * p.W + w0;
           for (int kw = kw0; kw < kw1; ++kw) {
-            const int32_t idx = (h0 + kh) * p.W + (w0 + kw);
-            const T v = xp[idx];
-            if (best < 0 || v > best_v) best = idx, best_v = v;
+            const T v = row[kw];
+            const bool greater = v > best_v;
+            best_v = greater ? v : best_v;
+            best = greater ? (h0 + kh) * p.W + (w0 + kw) : best;
           }
+        }
         // pad < kernel (checked) guarantees every window holds a real cell.
         yp[oh * OW + ow] = best_v;
         ap[oh * OW + ow] = best;

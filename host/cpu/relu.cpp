@@ -4,12 +4,17 @@
 namespace convnet::cpu {
 
 // Elementwise loops are memory bound; threads help only for big arrays.
+// The loops are written as selects (no data-dependent branch: on random
+// signs a branch mispredicts half the time) and marked simd for -O2.
 static int elementwise_threads(int64_t n) { return n < (1 << 16) ? 1 : num_threads(); }
 
 template <class T>
 void relu_forward(int64_t n, const T* x, T* y) {
 #pragma omp parallel for simd schedule(static) num_threads(elementwise_threads(n))
-  for (int64_t i = 0; i < n; ++i) y[i] = x[i] > T(0) ? x[i] : T(0);
+  for (int64_t i = 0; i < n; ++i) {
+    const T v = x[i];
+    y[i] = v > T(0) ? v : T(0);
+  }
 }
 
 // Uses the OUTPUT y: where y > 0 the input was > 0. At exactly 0 the
@@ -17,7 +22,10 @@ void relu_forward(int64_t n, const T* x, T* y) {
 template <class T>
 void relu_backward(int64_t n, const T* y, const T* dy, T* dx) {
 #pragma omp parallel for simd schedule(static) num_threads(elementwise_threads(n))
-  for (int64_t i = 0; i < n; ++i) dx[i] = y[i] > T(0) ? dy[i] : T(0);
+  for (int64_t i = 0; i < n; ++i) {
+    const T g = dy[i];  // loaded unconditionally: a select, not a branch
+    dx[i] = y[i] > T(0) ? g : T(0);
+  }
 }
 
 template void relu_forward<float>(int64_t, const float*, float*);

@@ -80,21 +80,21 @@ class CudaBackend final : public Backend {
     device_ = opt.device;
     CN_CUDA_CHECK(cudaSetDevice(device_), "cuda backend: cudaSetDevice(", device_, ")");
     CN_CUDA_CHECK(cudaGetDeviceProperties(&props_, device_), "cuda backend: cudaGetDeviceProperties");
-    CN_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking),
-                  "cuda backend: cudaStreamCreate");
-    CN_CUBLAS_CHECK(cublasCreate(&cublas_), "cuda backend: cublasCreate");
-    CN_CUBLAS_CHECK(cublasSetStream(cublas_, stream_), "cuda backend: cublasSetStream");
-    // Plain FP32 (no TF32 tensor cores): results comparable with the CPU.
-    CN_CUBLAS_CHECK(cublasSetMathMode(cublas_, CUBLAS_DEFAULT_MATH), "cuda backend: cublasSetMathMode");
+    try {
+      CN_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking),
+                    "cuda backend: cudaStreamCreate");
+      CN_CUBLAS_CHECK(cublasCreate(&cublas_), "cuda backend: cublasCreate");
+      CN_CUBLAS_CHECK(cublasSetStream(cublas_, stream_), "cuda backend: cublasSetStream");
+      // Plain FP32 (no TF32 tensor cores): results comparable with the CPU.
+      CN_CUBLAS_CHECK(cublasSetMathMode(cublas_, CUBLAS_DEFAULT_MATH),
+                      "cuda backend: cublasSetMathMode");
+    } catch (...) {
+      release();  // a throwing constructor gets no destructor call
+      throw;
+    }
   }
 
-  ~CudaBackend() override {
-    // Destructors must not throw: release what we hold, ignoring errors.
-    cudaStreamSynchronize(stream_);
-    for (auto& [ptr, bytes] : live_) cudaFree(ptr);
-    if (cublas_) cublasDestroy(cublas_);
-    if (stream_) cudaStreamDestroy(stream_);
-  }
+  ~CudaBackend() override { release(); }
 
   BackendKind kind() const override { return BackendKind::Cuda; }
   std::string name() const override { return "cuda"; }
@@ -279,6 +279,18 @@ class CudaBackend final : public Backend {
   int64_t sum_i32(const int32_t* p, int64_t n) override { return cuda::sum_i32(p, n, stream_); }
 
  private:
+  // Frees everything we hold. Never throws (it runs in the destructor), so
+  // errors are ignored here on purpose.
+  void release() noexcept {
+    if (stream_) cudaStreamSynchronize(stream_);
+    for (auto& [ptr, bytes] : live_) cudaFree(ptr);
+    live_.clear();
+    if (cublas_) cublasDestroy(cublas_);
+    if (stream_) cudaStreamDestroy(stream_);
+    cublas_ = nullptr;
+    stream_ = nullptr;
+  }
+
   static void check_pool_shape(const char* op, const Pool2dParams& p) {
     CONVNET_CHECK(p.N > 0 && p.C > 0 && p.H > 0 && p.W > 0 && p.KH > 0 && p.KW > 0 &&
                       p.stride_h > 0 && p.stride_w > 0 && p.pad_h >= 0 && p.pad_w >= 0,

@@ -141,6 +141,23 @@ Network::~Network() {
   for (void* p : owned_) be_.free_bytes(p);
 }
 
+const float* Network::layer_output(int i) const {
+  const int L = int(layers_.size());
+  CONVNET_CHECK(i >= 0 && i + 1 < L, "layer_output: layer index ", i, " outside 0..", L - 2,
+                " (the loss layer has no output tensor)");
+  // acts_[i+1] lives in the arena; it still holds layer i's output after
+  // forward() only if its lifetime reaches the last forward step (L-1).
+  const std::string name = layers_[size_t(i)].desc.name + ".out";
+  for (const PlannedTensor& t : plan_.tensors)
+    if (t.name == name) {
+      CONVNET_CHECK(t.last >= L - 1, "layer_output: the output of layer ", layers_[size_t(i)].desc.name,
+                    " is not kept after forward() (its memory is reused by a later layer); read the "
+                    "layer after it (e.g. its ReLU) instead");
+      return acts_[size_t(i) + 1];
+    }
+  throw_error("internal: tensor ", name, " missing from the memory plan");
+}
+
 void* Network::arena_ptr(const PlannedTensor& t) const {
   // plan_memory sorted a copy; find this tensor's placement by name.
   for (const PlannedTensor& p : plan_.tensors)

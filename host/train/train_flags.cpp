@@ -54,6 +54,9 @@ Defaults are the course's: batch 64, lr 0.1, 20 epochs, 1,024 validation images.
                       (default runs/latest)
   --resume FILE       continue training from a checkpoint (same model and settings)
   --eval FILE         evaluate a checkpoint on the test set and exit
+  --inspect DIR       with --eval: write predictions, the confusion matrix, the first conv
+                      layer's filters, feature maps of test digit 0 and the misclassified
+                      digits into DIR (and plot them with --plots)
   --summary           print the model summary (shapes, parameters, MACs, receptive fields) and exit
   --keep-best         report the model with the lowest validation error instead of the last one
   --lr-sweep LIST     train once per learning rate (e.g. 1,0.1,0.01) from the same initial weights
@@ -105,6 +108,7 @@ TrainFlags parse_train_flags(int argc, char** argv) {
     else if (flag == "--out") f.out = next();
     else if (flag == "--resume") f.resume = next();
     else if (flag == "--eval") f.eval = next();
+    else if (flag == "--inspect") f.inspect = next();
     else if (flag == "--summary") f.summary = true;
     else if (flag == "--keep-best") f.keep_best = true;
     else if (flag == "--plots") f.plots = true;
@@ -133,6 +137,8 @@ TrainFlags parse_train_flags(int argc, char** argv) {
   CONVNET_CHECK(f.max_steps >= 0, "--max-steps must be >= 0, got ", f.max_steps);
   CONVNET_CHECK(f.train_limit >= 0, "--train-limit must be >= 0, got ", f.train_limit);
   CONVNET_CHECK(!f.out.empty(), "--out must not be empty");
+  CONVNET_CHECK(f.inspect.empty() || !f.eval.empty(),
+                "--inspect DIR needs a checkpoint to inspect: --eval CHECKPOINT --inspect DIR");
   return f;
 }
 

@@ -21,6 +21,7 @@ struct TrainFlags {
   std::string out = "runs/latest";  // --out DIR
   std::string resume;               // --resume CHECKPOINT
   std::string eval;                 // --eval CHECKPOINT
+  std::string inspect;              // --inspect DIR (with --eval)
   bool summary = false;             // --summary
   double momentum = 0.0;            // --momentum
   double weight_decay = 0.0;        // --weight-decay

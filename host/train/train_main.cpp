@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (flags.summary) return run_summary(flags);
-    if (!flags.eval.empty()) return run_eval(flags);
+    if (!flags.eval.empty()) return flags.inspect.empty() ? run_eval(flags) : run_inspect(flags);
     if (!flags.lr_sweep.empty()) return run_lr_sweep(flags);
     return run_train(flags);
   } catch (const TrainingDiverged& e) {

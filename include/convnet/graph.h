@@ -71,6 +71,12 @@ class Network {
   float* input() { return input_; }
   int32_t* labels() { return labels_; }
   const float* logits() const { return acts_.back(); }
+  // The output of layer i (backend memory, [n, out.c, out.h, out.w]) as the
+  // last forward(n) left it, for inspection (feature maps). The memory plan
+  // reuses buffers, so only outputs still live at the end of forward() can
+  // be read: ReLU outputs, inputs of conv/linear layers and the logits. For
+  // any other layer this is an Error naming it (read the ReLU after it).
+  const float* layer_output(int i) const;
 
   // Runs the layers on the first n <= batch samples of input().
   void forward(int n);

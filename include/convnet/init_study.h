@@ -48,8 +48,8 @@ struct InitStudyLayer {
 };
 
 struct InitStudyResult {
-  StudyScheme scheme;
-  StudyActivation activation;
+  StudyScheme scheme = StudyScheme::OneOverN;
+  StudyActivation activation = StudyActivation::ReLU;
   double loss = 0;  // mean cross-entropy of the initial network
   std::vector<InitStudyLayer> layers;  // depth + 1 rows (the head last)
 };
@@ -59,6 +59,19 @@ struct InitStudyResult {
 InitStudyResult run_init_study(const InitStudyConfig& cfg, StudyScheme scheme, StudyActivation act,
                                const std::vector<double>& x, const std::vector<int32_t>& labels, int n,
                                int in_features);
+
+// The two halves of run_init_study, exposed so tests can check the
+// gradients by finite differences:
+// init_study_weights draws W[l] ([out, in], row-major) for layers
+// 0..depth (the head last) from Rng(cfg.seed) in layer order;
+// init_study_pass runs forward + backward on those weights and, when dW is
+// not null, returns every layer's weight gradient in it (same layout).
+std::vector<std::vector<double>> init_study_weights(const InitStudyConfig& cfg, StudyScheme scheme,
+                                                    int in_features);
+InitStudyResult init_study_pass(const InitStudyConfig& cfg, StudyActivation act,
+                                const std::vector<std::vector<double>>& W, const std::vector<double>& x,
+                                const std::vector<int32_t>& labels, int n, int in_features,
+                                std::vector<std::vector<double>>* dW_out = nullptr);
 
 // Standardizes x[n, features] in place to mean 0, variance 1 over all of its
 // elements (one mean and one std for the whole batch, as for MNIST pixels),

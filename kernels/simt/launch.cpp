@@ -15,6 +15,7 @@ struct Config {
   std::atomic<std::uint64_t> seed{kDefaultSeed};
   std::atomic<bool> throw_on_error{true};
   std::atomic<long long> launches{0};
+  std::atomic<long long> since_seed{0};  // launches since the seed was set: the same seed replays the same orders
   std::size_t stack_bytes = 0;
 };
 
@@ -74,6 +75,7 @@ void config_error(cudaError_t err, const std::string& what) {
 void set_order(Order order, std::uint64_t seed) {
   config().order = static_cast<int>(order);
   config().seed = seed;
+  config().since_seed = 0;
 }
 Order order() { return static_cast<Order>(config().order.load()); }
 const char* order_name(Order o) {
@@ -126,7 +128,8 @@ void launch(const void* kernel, dim3 grid, dim3 block, std::size_t smem_bytes, c
   if (runner_busy(runner)) {
     throw SimtError("SIMT: a kernel launched another kernel (dynamic parallelism is not emulated)");
   }
-  const long long launch_index = config().launches.fetch_add(1);
+  config().launches.fetch_add(1);
+  const long long launch_index = config().since_seed.fetch_add(1);
   const Settings s = current_settings();
   LaunchInfo info{grid, block, smem_bytes, thunk, packed, s.order, s.seed + 0x51ED27ull * launch_index};
   runner_begin_launch(runner, info);

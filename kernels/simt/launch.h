@@ -13,7 +13,7 @@
 // Environment:
 //   CONVNET_SIMT_ORDER=forward|reverse|random   fiber (and, if random, block) order
 //   CONVNET_SIMT_SEED=<integer>                 seed of the random order (default 1)
-//   CONVNET_SIMT_STACK=<bytes>[k|m]             fiber stack size (default 64k; 512k under ASan)
+//   CONVNET_SIMT_STACK=<bytes>[k|m]             fiber stack size (default 64k; 256k under ASan)
 #pragma once
 
 #include <cstdint>

@@ -250,7 +250,6 @@ struct ThreadEntry {
 
 void BlockRunner::begin_launch(const LaunchInfo& li) {
   info = li;
-  busy = true;
   if (!stacks_) stacks_ = std::make_unique<StackPool>(stack_size());
   n_ = static_cast<int>(li.block.x * li.block.y * li.block.z);
   if (threads_.size() < static_cast<std::size_t>(n_)) threads_.resize(static_cast<std::size_t>(n_));
@@ -270,6 +269,7 @@ void BlockRunner::begin_launch(const LaunchInfo& li) {
   // dynamic shared memory; no dynamic shared memory means a null pointer.
   smem_ = li.smem_bytes ? static_cast<unsigned char*>(std::malloc(li.smem_bytes)) : nullptr;
   if (li.smem_bytes && !smem_) throw SimtError("SIMT: cannot allocate the launch's dynamic shared memory");
+  busy = true;
   rng_ = li.seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
   blockDim = li.block;
   gridDim = li.grid;

@@ -126,16 +126,19 @@ TEST(CpuConv, LargeChannelsAndBatchOne) {
   for (const auto& p : {a, b, c, d}) check_conv_case(p, case_seed(i++));
 }
 
-// Per-sample path and per-chunk path both see batches that do not divide
+// Each of conv2d.cpp's four strategies, with batches that do not divide
 // evenly over the threads.
-TEST(CpuConv, OddBatchesOverThreads) {
+TEST(CpuConv, EveryPathWithOddBatchesOverThreads) {
   const int saved = cpu::num_threads();
+  Conv2dParams wide{7, 2, 9, 11, 3, 3, 3};     // stride 1, no padding: Wide
+  Conv2dParams per_sample{7, 2, 9, 11, 3, 3, 3};
+  per_sample.pad_h = per_sample.pad_w = 1;      // padded, P = 99: PerSample
+  Conv2dParams chunk{5, 4, 6, 6, 6, 3, 3};      // P = 16: Chunk
+  Conv2dParams fully_connected{5, 4, 3, 3, 6, 3, 3};  // kernel = input: FullyConnected
   for (int threads : {1, 2, 3}) {
     cpu::set_num_threads(threads);
-    Conv2dParams big{7, 2, 9, 11, 3, 3, 3};   // P = 63: per-sample path
-    Conv2dParams small{5, 4, 3, 3, 6, 3, 3};  // P = 1: chunk path
-    check_conv_case(big, case_seed(3000 + threads));
-    check_conv_case(small, case_seed(3100 + threads));
+    uint64_t i = 3000 + 10 * threads;
+    for (const auto& p : {wide, per_sample, chunk, fully_connected}) check_conv_case(p, case_seed(i++));
   }
   cpu::set_num_threads(saved);
 }

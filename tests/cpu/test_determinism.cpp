@@ -49,8 +49,12 @@ TEST(CpuDeterminism, TwoRunsWithTwoThreadsAreBitIdentical) {
   const int saved = cpu::num_threads();
   cpu::set_num_threads(2);
   // Big enough that every op really splits its work over both threads.
-  const Conv2dParams convs[] = {{64, 6, 14, 14, 16, 5, 5},   // per-sample path
-                                {64, 16, 5, 5, 120, 5, 5}};  // chunk path
+  Conv2dParams padded{64, 6, 14, 14, 16, 5, 5};
+  padded.pad_h = padded.pad_w = 2;
+  const Conv2dParams convs[] = {{64, 6, 14, 14, 16, 5, 5},    // Wide path
+                                padded,                        // PerSample path
+                                {64, 16, 7, 7, 32, 3, 3},      // Chunk path (P = 25)
+                                {64, 16, 5, 5, 120, 5, 5}};   // FullyConnected path
   const LinearParams lp{64, 400, 300};
   const Pool2dParams pp{64, 16, 28, 28};
   for (const auto& p : convs) {

@@ -131,6 +131,27 @@ TEST_F(CudaBackendTest, ShuffleIsASeededPermutation) {
   EXPECT_NE(device_shuffle(*be, 1000, 5), device_shuffle(*be, 1000, 5 + (uint64_t(1) << 40)));
 }
 
+// The permutation is a pure function of (seed, n): indices sorted by the key
+// splitmix64(seed + (i + 1) * golden) (kernels/reduce.cu). Recomputing it on
+// the host pins the result, so a GPU and the emulated build agree.
+TEST_F(CudaBackendTest, ShuffleIsTheDocumentedKeySort) {
+  auto be = backend();
+  const int32_t n = 777;
+  const uint64_t seed = 0x1234567890abcdefull;
+  std::vector<uint64_t> key(n);
+  for (int32_t i = 0; i < n; ++i) {
+    uint64_t z = seed + (uint64_t(i) + 1) * 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    key[i] = z ^ (z >> 31);
+  }
+  std::vector<int32_t> expected(n);
+  std::iota(expected.begin(), expected.end(), 0);
+  std::stable_sort(expected.begin(), expected.end(),
+                   [&](int32_t a, int32_t b) { return key[a] < key[b]; });
+  EXPECT_EQ(device_shuffle(*be, n, seed), expected);
+}
+
 // ---- sums ---------------------------------------------------------------------------
 TEST_F(CudaBackendTest, SumsMatchTheHost) {
   auto be = backend();

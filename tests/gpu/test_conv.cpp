@@ -255,6 +255,24 @@ TEST_F(CudaConv, BadShapeThrowsNamingTheShape) {
   }
 }
 
+// The tiled weight gradient needs the workspace the backend asked for;
+// without one it must say so instead of writing through a null pointer.
+TEST_F(CudaConv, TiledBackwardWeightsWithoutWorkspaceThrows) {
+  Conv2dParams p{2, 3, 6, 6, 4, 3, 3};
+  auto be = backend(ConvVariant::Tiled);
+  ASSERT_GT(be->conv2d_workspace_bytes(p), 0u);
+  const ConvInputs in = random_inputs(p, case_seed(9050));
+  DeviceBuf<float> x(*be, in.x), dy(*be, in.dy), dw(*be, p.w_size()), db(*be, p.C_out);
+  try {
+    be->conv2d_backward_weights(p, x.get(), dy.get(), dw.get(), db.get(), nullptr);
+    FAIL() << "tiled conv2d_backward_weights ran without its workspace";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("conv2d_backward_weights (tiled)"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("workspace"), std::string::npos) << msg;
+  }
+}
+
 // Running the same op twice gives the same bits (no atomics in the weight
 // gradient; fixed-order reductions only).
 TEST_F(CudaConv, BackwardWeightsIsReproducible) {

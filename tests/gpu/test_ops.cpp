@@ -297,4 +297,15 @@ TEST_F(CudaOps, SgdMatchesCpuWithMomentumAndWeightDecay) {
   }
 }
 
+TEST_F(CudaOps, SgdMomentumWithoutVelocityThrows) {
+  auto be = backend();
+  DeviceBuf<float> w(*be, 4), g(*be, 4);
+  try {
+    be->sgd_update({0.1f, 0.9f, 0.0f}, 4, w.get(), g.get(), nullptr);
+    FAIL() << "momentum SGD ran without a velocity buffer";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("sgd_update"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
