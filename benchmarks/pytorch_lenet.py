@@ -20,9 +20,8 @@ On CUDA two modes: eager, and the whole step captured once as a CUDA graph
 convnet (fp32 everywhere).
 
 Setup: Debian's python3-torch (apt-get install -y python3-torch) is seen by
-/usr/bin/python3; elsewhere a CPU wheel in a venv works:
-  python3 -m venv /tmp/torch-venv && /tmp/torch-venv/bin/pip install torch numpy \\
-      --index-url https://download.pytorch.org/whl/cpu
+/usr/bin/python3; elsewhere PyPI's wheel in a venv works:
+  python3 -m venv /tmp/torch-venv && /tmp/torch-venv/bin/pip install torch numpy
 MNIST is read from the gzipped IDX files with gzip + numpy (--data DIR or
 $CONVNET_DATA).
 

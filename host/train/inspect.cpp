@@ -74,15 +74,12 @@ double softmax_prob(const float* v, int k, int j) {
 }  // namespace
 
 int run_inspect(const TrainFlags& f) {
-  const ModelDesc m = load_model_for(f);
-  std::unique_ptr<Backend> be = make_run_backend(f);
-  Network net(m, f.batch, *be);
-  const Checkpoint ck = load_checkpoint(f.eval, net);
-  net.upload_params(ck.params);
-  TrainFlags g = f;
-  g.val = 0;
-  const RunData data = load_run_data(g, m);
-  const Dataset& test = data.test;
+  const EvalSetup e = load_eval_setup(f);
+  const ModelDesc& m = e.model;
+  Backend* be = e.backend.get();
+  Network& net = *e.net;
+  const Checkpoint& ck = e.checkpoint;
+  const Dataset& test = e.data.test;
   const int K = net.num_classes();
   const int64_t elems = net.input_elems();
   // The image files are [H, W] per digit: one input channel, as MNIST.

@@ -2,9 +2,15 @@
 //
 // Trains once per rate for --epochs from the SAME initial weights and batch
 // order, logging the training loss of every step. A run "did not learn" when
-// its loss became NaN/Inf or its final loss (mean of the last 10% of steps)
-// did not fall below its starting loss (mean of the first 10 steps). The
-// chosen rate is the one with the lowest final loss among those that learned.
+//  - its loss became NaN/Inf, or
+//  - its final loss (mean of the last 10% of steps) is not below its start
+//    (the first step's loss: the initial weights' loss, the same for every
+//    rate), or
+//  - its final loss is not clearly below ln K, the loss of a net that gives
+//    every one of the K classes the same probability (what a net that only
+//    guesses settles at: the course's lr = 1 run stalls there, at 2.30 for
+//    MNIST). "Clearly" is kChanceMargin: within 10% of ln K counts as chance.
+// The chosen rate is the one with the lowest final loss among those that learned.
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,6 +27,8 @@
 namespace convnet {
 
 namespace {
+constexpr double kChanceMargin = 0.9;
+
 double mean_of(const std::vector<float>& v, size_t begin, size_t end) {
   double s = 0;
   for (size_t i = begin; i < end; ++i) s += v[i];
@@ -39,6 +47,8 @@ int run_lr_sweep(const TrainFlags& f) {
   if (data.val.n > 0) val = std::make_unique<DeviceDataset>(*be, data.val);
   TrainState state(net, train, val.get(), 0);
   const std::vector<float> init = initial_params(net, f.init, f.seed);
+  const int num_classes = net.num_classes();
+  const double chance_loss = std::log(double(num_classes));
 
   std::string csv = "lr,epoch,step,global_step,loss\n";
   JsonObject runs;
@@ -79,13 +89,18 @@ int run_lr_sweep(const TrainFlags& f) {
     }
     double start = NAN, final_loss = NAN;
     if (!losses.empty()) {
-      start = mean_of(losses, 0, std::min<size_t>(10, losses.size()));
+      start = losses[0];
       const size_t tail = std::max<size_t>(1, losses.size() / 10);
       final_loss = mean_of(losses, losses.size() - tail, losses.size());
-      if (verdict == "learned" && !(final_loss < start)) {
+      char why[160] = "";
+      if (!(final_loss < start))
+        std::snprintf(why, sizeof why, "the loss stayed at or above its start (%.4f -> %.4f)", start, final_loss);
+      else if (!(final_loss < kChanceMargin * chance_loss))
+        std::snprintf(why, sizeof why, "the loss stalled at chance (%.4f, ln %d = %.4f: equal odds for every class)",
+                      final_loss, num_classes, chance_loss);
+      if (verdict == "learned" && why[0]) {
         verdict = "did not learn";
-        reason = "the loss stayed at or above its start (" + std::to_string(start) + " -> " +
-                 std::to_string(final_loss) + ")";
+        reason = why;
       }
     }
     if (verdict == "learned" && final_loss < best_loss) {

@@ -63,4 +63,17 @@ std::unique_ptr<Backend> make_run_backend(const TrainFlags& f) {
   return make_backend(f.backend, opt);
 }
 
+EvalSetup load_eval_setup(const TrainFlags& f) {
+  EvalSetup e;
+  e.model = load_model_for(f);
+  e.backend = make_run_backend(f);
+  e.net = std::make_unique<Network>(e.model, f.batch, *e.backend);
+  e.checkpoint = load_checkpoint(f.eval, *e.net);
+  e.net->upload_params(e.checkpoint.params);
+  TrainFlags all_train = f;
+  all_train.val = 0;
+  e.data = load_run_data(all_train, e.model);
+  return e;
+}
+
 }  // namespace convnet

@@ -6,6 +6,8 @@
 #include <string>
 
 #include "convnet/backend.h"
+#include "convnet/checkpoint.h"
+#include "convnet/graph.h"
 #include "convnet/mnist.h"
 #include "convnet/model.h"
 #include "train_flags.h"
@@ -24,5 +26,17 @@ struct RunData {
 RunData load_run_data(const TrainFlags& f, const ModelDesc& m);
 
 std::unique_ptr<Backend> make_run_backend(const TrainFlags& f);
+
+// --eval's starting point: the model, a backend, the network with the
+// checkpoint's weights uploaded, and the data (no validation split: the
+// whole test set is what --eval and --inspect look at).
+struct EvalSetup {
+  ModelDesc model;
+  std::unique_ptr<Backend> backend;
+  std::unique_ptr<Network> net;
+  Checkpoint checkpoint;
+  RunData data;
+};
+EvalSetup load_eval_setup(const TrainFlags& f);
 
 }  // namespace convnet

@@ -54,17 +54,12 @@ int run_summary(const TrainFlags& f) {
 }
 
 int run_eval(const TrainFlags& f) {
-  const ModelDesc m = load_model_for(f);
-  std::unique_ptr<Backend> be = make_run_backend(f);
-  Network net(m, f.batch, *be);
-  const Checkpoint ck = load_checkpoint(f.eval, net);
-  net.upload_params(ck.params);
-  TrainFlags g = f;
-  g.val = 0;
-  const RunData data = load_run_data(g, m);
-  DeviceDataset test(*be, data.test);
-  DeviceDataset train(*be, data.train);
-  TrainState state(net, train, nullptr, test.n());
+  const EvalSetup e = load_eval_setup(f);
+  Backend* be = e.backend.get();
+  const Checkpoint& ck = e.checkpoint;
+  DeviceDataset test(*be, e.data.test);
+  DeviceDataset train(*be, e.data.train);
+  TrainState state(*e.net, train, nullptr, test.n());
   const EvalResult r = state.evaluate(test);
   std::printf("%s (epoch %lld) on %s: test error %.2f%% (%lld/%d wrong), test loss %.4f\n", f.eval.c_str(),
               (long long)ck.epoch, be->name().c_str(), 100.0 * r.error, (long long)(r.n - r.correct), r.n,

@@ -64,6 +64,17 @@ TEST_F(LrSweep, DivergingRateDidNotLearnAndTheSweepGoesOn) {
   EXPECT_THAT(csv, Not(HasSubstr("inf")));
 }
 
+TEST_F(LrSweep, RateThatStallsAtChanceDidNotLearn) {
+  // lr 3 stays finite on this data but its loss settles near ln 10 = 2.30,
+  // where every class gets the same odds (as lr 1 does on MNIST): a sweep
+  // must not call that "learned" just because it fell from a larger start.
+  const auto r = run_train(base("s") + "--epochs 1 --lr-sweep 3,0.1");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_THAT(r.out, testing::ContainsRegex("lr 3 +did not learn .*stalled at chance"));
+  EXPECT_THAT(r.out, testing::ContainsRegex("lr 0\\.1 +learned"));
+  EXPECT_THAT(r.out, HasSubstr("chosen: lr 0.1"));
+}
+
 TEST_F(LrSweep, SameWeightsForEveryRateAndNoneChosenWhenAllDiverge) {
   // Two sweeps differing only in the first rate: the 0.1 run must be the same
   // bit for bit, so every rate starts from the same weights and batch order
