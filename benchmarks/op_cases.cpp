@@ -1,61 +1,55 @@
 // benchmarks/op_cases.cpp: the LeNet-5 layers and the larger shapes.
 #include "op_cases.h"
 
+#include <initializer_list>
+
 namespace convnet::bench {
 
 namespace {
 
-void add_conv(std::vector<OpCase>& out, const std::string& shape, const Conv2dParams& p) {
-  for (OpKind k : {OpKind::ConvFwd, OpKind::ConvBwdData, OpKind::ConvBwdWeights}) {
-    OpCase c;
+// One case per op kind, all on the same shape.
+void add_ops(std::vector<OpCase>& out, std::initializer_list<OpKind> kinds, OpCase c) {
+  for (OpKind k : kinds) {
     c.op = k;
-    c.shape = shape;
-    c.batch = p.N;
-    c.conv = p;
     out.push_back(c);
   }
+}
+
+OpCase shape_case(const std::string& shape, int batch) {
+  OpCase c;
+  c.shape = shape;
+  c.batch = batch;
+  return c;
+}
+
+void add_conv(std::vector<OpCase>& out, const std::string& shape, const Conv2dParams& p) {
+  OpCase c = shape_case(shape, p.N);
+  c.conv = p;
+  add_ops(out, {OpKind::ConvFwd, OpKind::ConvBwdData, OpKind::ConvBwdWeights}, c);
 }
 
 void add_pool(std::vector<OpCase>& out, const std::string& shape, const Pool2dParams& p) {
-  for (OpKind k : {OpKind::PoolFwd, OpKind::PoolBwd}) {
-    OpCase c;
-    c.op = k;
-    c.shape = shape;
-    c.batch = p.N;
-    c.pool = p;
-    out.push_back(c);
-  }
+  OpCase c = shape_case(shape, p.N);
+  c.pool = p;
+  add_ops(out, {OpKind::PoolFwd, OpKind::PoolBwd}, c);
 }
 
 void add_relu(std::vector<OpCase>& out, const std::string& shape, int batch, int64_t n) {
-  for (OpKind k : {OpKind::ReluFwd, OpKind::ReluBwd}) {
-    OpCase c;
-    c.op = k;
-    c.shape = shape;
-    c.batch = batch;
-    c.n = n;
-    out.push_back(c);
-  }
+  OpCase c = shape_case(shape, batch);
+  c.n = n;
+  add_ops(out, {OpKind::ReluFwd, OpKind::ReluBwd}, c);
 }
 
 void add_linear(std::vector<OpCase>& out, const std::string& shape, const LinearParams& p) {
-  for (OpKind k : {OpKind::LinearFwd, OpKind::LinearBwd}) {
-    OpCase c;
-    c.op = k;
-    c.shape = shape;
-    c.batch = p.N;
-    c.linear = p;
-    out.push_back(c);
-  }
+  OpCase c = shape_case(shape, p.N);
+  c.linear = p;
+  add_ops(out, {OpKind::LinearFwd, OpKind::LinearBwd}, c);
 }
 
 void add_softmax(std::vector<OpCase>& out, const std::string& shape, int batch, int classes) {
-  OpCase c;
-  c.op = OpKind::SoftmaxCE;
-  c.shape = shape;
-  c.batch = batch;
+  OpCase c = shape_case(shape, batch);
   c.classes = classes;
-  out.push_back(c);
+  add_ops(out, {OpKind::SoftmaxCE}, c);
 }
 
 Conv2dParams conv(int N, int C_in, int H, int W, int C_out, int k, int pad, int stride, int dil) {

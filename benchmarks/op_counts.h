@@ -68,6 +68,8 @@ struct OpCase {
   int batch = 1;
   Conv2dParams conv;   // ConvFwd, ConvBwdData, ConvBwdWeights
   Pool2dParams pool;   // PoolFwd, PoolBwd
+  bool pool_from_xy = false;  // PoolBwd: the backend recomputes the maxima from x and y
+                              // (cudnn) instead of reading argmax; set per backend
   int64_t n = 0;       // ReluFwd, ReluBwd: element count (batch included)
   LinearParams linear; // LinearFwd, LinearBwd
   int classes = 0;     // SoftmaxCE: K (N is `batch`)
@@ -99,6 +101,8 @@ inline int64_t pool_bwd_flops(const Pool2dParams& p) { return p.y_size(); }
 inline int64_t pool_fwd_bytes(const Pool2dParams& p) { return kF * (p.x_size() + 2 * p.y_size()); }
 // dy and argmax read; dx written.
 inline int64_t pool_bwd_bytes(const Pool2dParams& p) { return kF * (2 * p.y_size() + p.x_size()); }
+// From x and y (cuDNN): x, y and dy read, dx written.
+inline int64_t pool_bwd_from_xy_bytes(const Pool2dParams& p) { return kF * (2 * p.y_size() + 2 * p.x_size()); }
 
 // ---- relu ----------------------------------------------------------------------
 inline int64_t relu_flops(int64_t n) { return n; }
@@ -149,7 +153,7 @@ inline int64_t op_bytes(const OpCase& c) {
     case OpKind::ConvBwdData: return conv_bwd_data_bytes(c.conv);
     case OpKind::ConvBwdWeights: return conv_bwd_weights_bytes(c.conv);
     case OpKind::PoolFwd: return pool_fwd_bytes(c.pool);
-    case OpKind::PoolBwd: return pool_bwd_bytes(c.pool);
+    case OpKind::PoolBwd: return c.pool_from_xy ? pool_bwd_from_xy_bytes(c.pool) : pool_bwd_bytes(c.pool);
     case OpKind::ReluFwd: return relu_fwd_bytes(c.n);
     case OpKind::ReluBwd: return relu_bwd_bytes(c.n);
     case OpKind::LinearFwd: return linear_fwd_bytes(c.linear);

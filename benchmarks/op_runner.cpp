@@ -65,8 +65,12 @@ bool is_conv(OpKind k) { return k == OpKind::ConvFwd || k == OpKind::ConvBwdData
 
 }  // namespace
 
-OpRow run_op_case(Backend& be, const std::string& impl, const OpCase& c, const OpRunConfig& cfg,
+OpRow run_op_case(Backend& be, const std::string& impl, const OpCase& planned, const OpRunConfig& cfg,
                   std::vector<Expected>& reference) {
+  // The pool backward runs the way this backend trains: from argmax, or
+  // (cudnn) from the forward's x and y.
+  OpCase c = planned;
+  if (c.op == OpKind::PoolBwd) c.pool_from_xy = be.plan_maxpool2d(c.shape, c.pool);
   OpRow row;
   row.op = op_kind_name(c.op);
   row.shape = c.shape;

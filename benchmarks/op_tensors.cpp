@@ -29,9 +29,10 @@ std::vector<TensorSpec> op_tensors(const OpCase& c) {
     case OpKind::PoolFwd:
       return {{"x", false, pp.x_size(), R::In}, {"y", false, pp.y_size(), R::Out},
               {"argmax", true, pp.y_size(), R::Out}};
-    case OpKind::PoolBwd:
+    case OpKind::PoolBwd:  // x and y: the forward's, for a backward from x and y (cudnn)
       return {{"dy", false, pp.y_size(), R::In}, {"argmax", true, pp.y_size(), R::In},
-              {"dx", false, pp.x_size(), R::Out}};
+              {"dx", false, pp.x_size(), R::Out}, {"x", false, pp.x_size(), R::In},
+              {"y", false, pp.y_size(), R::In}};
     case OpKind::ReluFwd:
       return {{"x", false, c.n, R::In}, {"y", false, c.n, R::Out}};
     case OpKind::ReluBwd:
@@ -71,10 +72,8 @@ std::vector<HostTensor> random_inputs(const OpCase& c, uint64_t seed) {
   if (c.op == OpKind::ReluBwd)  // y is a ReLU output
     for (auto& v : host[0].f) v = std::max(v, 0.0f);
   if (c.op == OpKind::PoolBwd) {
-    // A real argmax: pool a random input on the CPU.
-    std::vector<float> x(size_t(c.pool.x_size())), y(size_t(c.pool.y_size()));
-    for (auto& v : x) v = float(rng.uniform(-1.0, 1.0));
-    cpu::maxpool2d_forward<float>(c.pool, x.data(), y.data(), host[1].i.data());
+    // A real argmax and y: pool the random x on the CPU.
+    cpu::maxpool2d_forward<float>(c.pool, host[3].f.data(), host[4].f.data(), host[1].i.data());
   }
   return host;
 }
@@ -96,7 +95,8 @@ void launch_op(Backend& be, const OpCase& c, void* const* t, void* ws) {
       be.maxpool2d_forward(c.pool, F(0), F(1), I(2));
       return;
     case OpKind::PoolBwd:
-      be.maxpool2d_backward(c.pool, F(0), I(1), F(2));
+      if (c.pool_from_xy) be.maxpool2d_backward_from_xy(c.pool, F(3), F(4), F(0), F(2));
+      else be.maxpool2d_backward(c.pool, F(0), I(1), F(2));
       return;
     case OpKind::ReluFwd:
       be.relu_forward(c.n, F(0), F(1));

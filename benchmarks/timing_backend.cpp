@@ -47,6 +47,10 @@ void TimingBackend::maxpool2d_backward(const Pool2dParams& p, const float* dy, c
                                        float* dx) {
   timed("maxpool2d_backward", repeats_, [&] { in_.maxpool2d_backward(p, dy, argmax, dx); });
 }
+void TimingBackend::maxpool2d_backward_from_xy(const Pool2dParams& p, const float* x, const float* y,
+                                               const float* dy, float* dx) {
+  timed("maxpool2d_backward", repeats_, [&] { in_.maxpool2d_backward_from_xy(p, x, y, dy, dx); });
+}
 void TimingBackend::relu_forward(int64_t n, const float* x, float* y) {
   timed("relu_forward", repeats_, [&] { in_.relu_forward(n, x, y); });
 }

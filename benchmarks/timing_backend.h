@@ -58,6 +58,15 @@ class TimingBackend final : public Backend {
                                void* ws) override;
   void maxpool2d_forward(const Pool2dParams& p, const float* x, float* y, int32_t* argmax) override;
   void maxpool2d_backward(const Pool2dParams& p, const float* dy, const int32_t* argmax, float* dx) override;
+  // The plan-time hooks go straight through, so the instrumented pass runs
+  // the very ops training runs (cudnn: pool backward from x and y).
+  void plan_conv2d(const std::string& layer, const Conv2dParams& p) override { in_.plan_conv2d(layer, p); }
+  void plan_relu(const std::string& layer, int64_t n) override { in_.plan_relu(layer, n); }
+  bool plan_maxpool2d(const std::string& layer, const Pool2dParams& p) override {
+    return in_.plan_maxpool2d(layer, p);
+  }
+  void maxpool2d_backward_from_xy(const Pool2dParams& p, const float* x, const float* y, const float* dy,
+                                  float* dx) override;
   void relu_forward(int64_t n, const float* x, float* y) override;
   void relu_backward(int64_t n, const float* y, const float* dy, float* dx) override;
   void linear_forward(const LinearParams& p, const float* x, const float* W, const float* b, float* y) override;

@@ -34,27 +34,33 @@ if(CONVNET_HAVE_CUDA AND NOT CONVNET_CUDNN STREQUAL "OFF")
   set(_cudnn_hints $ENV{CUDNN_ROOT} ${CUDNN_ROOT} ${CUDAToolkit_LIBRARY_ROOT})
   find_path(CONVNET_CUDNN_INCLUDE cudnn.h HINTS ${_cudnn_hints} ${CUDAToolkit_INCLUDE_DIRS}
             PATH_SUFFIXES include)
-  find_library(CONVNET_CUDNN_LIB cudnn HINTS ${_cudnn_hints} ${CUDAToolkit_LIBRARY_DIR}
-               PATH_SUFFIXES lib lib64)
+  # libcudnn.so.9: PyTorch's nvidia-cudnn wheels ship only the versioned name.
+  # NAMES_PER_DIR: a directory earlier in the hints wins whichever name it has.
+  find_library(CONVNET_CUDNN_LIB NAMES cudnn libcudnn.so.9 NAMES_PER_DIR
+               HINTS ${_cudnn_hints} ${CUDAToolkit_LIBRARY_DIR} PATH_SUFFIXES lib lib64)
   set(_cudnn_ok FALSE)
-  if(CONVNET_CUDNN_INCLUDE AND CONVNET_CUDNN_LIB)
+  set(_cudnn_found "no cudnn.h / libcudnn")
+  if(CONVNET_CUDNN_INCLUDE AND CONVNET_CUDNN_LIB AND EXISTS "${CONVNET_CUDNN_INCLUDE}/cudnn_version.h")
     file(STRINGS "${CONVNET_CUDNN_INCLUDE}/cudnn_version.h" _cudnn_major REGEX "#define CUDNN_MAJOR")
     string(REGEX MATCH "[0-9]+" _cudnn_major "${_cudnn_major}")
-    if(_cudnn_major GREATER_EQUAL 9)
+    set(_cudnn_found "found cuDNN ${_cudnn_major} headers in ${CONVNET_CUDNN_INCLUDE}")
+    if(_cudnn_major EQUAL 9)
       set(_cudnn_ok TRUE)
     endif()
   endif()
   if(_cudnn_ok)
     set(CONVNET_HAVE_CUDNN 1)
-    message(STATUS "convnet: cuDNN backend ON (cuDNN ${_cudnn_major}: ${CONVNET_CUDNN_LIB})")
+    message(STATUS "convnet: cuDNN backend ON (cuDNN ${_cudnn_major}: ${CONVNET_CUDNN_INCLUDE}, ${CONVNET_CUDNN_LIB})")
   elseif(CONVNET_CUDNN STREQUAL "ON")
-    message(FATAL_ERROR "CONVNET_CUDNN=ON but cuDNN 9 was not found (looked for cudnn.h and libcudnn "
-                        "under CUDNN_ROOT and the CUDA toolkit). Set CUDNN_ROOT or use -DCONVNET_CUDNN=OFF.")
+    message(FATAL_ERROR "CONVNET_CUDNN=ON but cuDNN 9 was not found (${_cudnn_found}; looked for cudnn.h and "
+                        "libcudnn under CUDNN_ROOT and the CUDA toolkit). Set CUDNN_ROOT or use -DCONVNET_CUDNN=OFF.")
   else()
-    message(STATUS "convnet: cuDNN backend OFF (cuDNN 9 not found)")
+    message(STATUS "convnet: cuDNN backend OFF (cuDNN 9 not found: ${_cudnn_found})")
   endif()
 elseif(CONVNET_CUDNN STREQUAL "ON")
   message(FATAL_ERROR "CONVNET_CUDNN=ON needs the CUDA backend (CONVNET_CUDA is OFF or nvcc is missing).")
+else()
+  message(STATUS "convnet: cuDNN backend OFF (CONVNET_CUDNN=OFF, or no CUDA backend)")
 endif()
 
 # The emulator needs Thrust's headers (CCCL) and Boost.Context.
@@ -116,9 +122,16 @@ function(convnet_add_gpu_libraries)
   if(CONVNET_HAVE_CUDNN)
     file(GLOB _cudnn_sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/host/cudnn/*.cu ${CMAKE_SOURCE_DIR}/host/cudnn/*.cpp)
     if(_cudnn_sources)
+      # Derives from the CUDA backend (host/cuda/cuda_backend_impl.h); nvcc only.
       add_library(convnet_cudnn STATIC ${_cudnn_sources})
-      target_include_directories(convnet_cudnn PUBLIC ${CONVNET_CUDNN_INCLUDE})
-      target_link_libraries(convnet_cudnn PUBLIC convnet_cuda ${CONVNET_CUDNN_LIB})
+      target_include_directories(convnet_cudnn PUBLIC ${CONVNET_CUDNN_INCLUDE}
+                                 PRIVATE ${CMAKE_SOURCE_DIR}/host/cuda ${CMAKE_SOURCE_DIR}/host/cudnn)
+      target_link_libraries(convnet_cudnn PUBLIC convnet_cuda ${CONVNET_CUDNN_LIB} ${CMAKE_DL_LIBS})
+      set_target_properties(convnet_cudnn PROPERTIES CUDA_SEPARABLE_COMPILATION OFF
+                                                     POSITION_INDEPENDENT_CODE ON)
+      target_compile_options(convnet_cudnn PRIVATE
+        $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr -Xcompiler=-Wall,-Wextra>
+        $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra>)
     else()
       set(CONVNET_HAVE_CUDNN 0 PARENT_SCOPE)
     endif()

@@ -3,7 +3,8 @@
 // Each launcher takes device pointers and a stream, launches without
 // synchronizing, checks the launch (cuda_check.h) and throws convnet::Error
 // naming the op, the variant and the shape on failure. The CUDA backend
-// (host/cuda/cuda_backend.cu) is the only caller.
+// (host/cuda/cuda_backend.cu) and the cuDNN backend derived from it
+// (host/cudnn/) are the only callers.
 //
 // Numbered variants (llm.c style): every conv op has
 //   *_direct  one thread per output element, reads global memory only;
@@ -56,6 +57,10 @@ void maxpool2d_forward(const Pool2dParams& p, const float* x, float* y, int32_t*
                        cudaStream_t stream);
 void maxpool2d_backward(const Pool2dParams& p, const float* dy, const int32_t* argmax, float* dx,
                         cudaStream_t stream);
+// argmax for an output y that is already the window maxima (computed by
+// cuDNN): the first cell in row-major window order equal to y.
+void maxpool2d_argmax_from_output(const Pool2dParams& p, const float* x, const float* y,
+                                  int32_t* argmax, cudaStream_t stream);
 
 // ---- relu.cu -----------------------------------------------------------------
 void relu_forward(int64_t n, const float* x, float* y, cudaStream_t stream);

@@ -1,4 +1,5 @@
-// kernels/maxpool.cu: 2-D max pooling, forward (with argmax) and backward.
+// kernels/maxpool.cu: 2-D max pooling, forward (with argmax) and backward, and the
+// argmax of a given output (for the cuDNN backend, whose forward writes only y).
 //
 // Semantics as convnet::cpu::maxpool2d_*: padded cells never win (they act as
 // -infinity); among equal maxima the FIRST in row-major window order wins;
@@ -48,6 +49,48 @@ void maxpool2d_forward(const Pool2dParams& p, const float* x, float* y, int32_t*
   cn_launch(maxpool2d_forward_kernel, dim3(grid_1d(p.y_size(), threads)), dim3(threads), 0, stream,
             p, x, y, argmax);
   CN_LAUNCH_CHECK("maxpool2d_forward ", shape_str(p));
+}
+
+// The argmax of a pooling whose output y was computed elsewhere (the cuDNN
+// backend's forward): per window, the first cell in row-major order whose
+// value equals y, which is exactly the first-max rule because y is the
+// window's maximum. A window with no equal cell (y is NaN) names its first
+// real cell, as the forward kernel does for a window that starts with NaN.
+__global__ void maxpool2d_argmax_kernel(Pool2dParams p, const float* x, const float* y,
+                                        int32_t* argmax) {
+  const int OH = p.OH(), OW = p.OW();
+  const int64_t total = p.y_size();
+  for (int64_t idx = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; idx < total;
+       idx += int64_t(gridDim.x) * blockDim.x) {
+    const int ow = int(idx % OW);
+    const int oh = int((idx / OW) % OH);
+    const int64_t plane = idx / (int64_t(OW) * OH);
+    const float* xp = x + plane * p.H * p.W;
+    const float best = y[idx];
+    int32_t first = -1, hit = -1;
+    for (int kh = 0; kh < p.KH && hit < 0; ++kh) {
+      const int ih = oh * p.stride_h - p.pad_h + kh;
+      if (ih < 0 || ih >= p.H) continue;
+      for (int kw = 0; kw < p.KW; ++kw) {
+        const int iw = ow * p.stride_w - p.pad_w + kw;
+        if (iw < 0 || iw >= p.W) continue;
+        if (first < 0) first = ih * p.W + iw;
+        if (xp[ih * p.W + iw] == best) {
+          hit = ih * p.W + iw;
+          break;
+        }
+      }
+    }
+    argmax[idx] = hit >= 0 ? hit : first;
+  }
+}
+
+void maxpool2d_argmax_from_output(const Pool2dParams& p, const float* x, const float* y,
+                                  int32_t* argmax, cudaStream_t stream) {
+  const int threads = 256;
+  cn_launch(maxpool2d_argmax_kernel, dim3(grid_1d(p.y_size(), threads)), dim3(threads), 0, stream,
+            p, x, y, argmax);
+  CN_LAUNCH_CHECK("maxpool2d_argmax_from_output ", shape_str(p));
 }
 
 // One thread per INPUT cell, gathering from the windows that contain it and

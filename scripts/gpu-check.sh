@@ -15,9 +15,11 @@
 #   scripts/gpu-check.sh run LOGDIR [MNIST_DIR]      (on the GPU machine)
 #       1. nvidia-smi, versions
 #       2. the whole test suite on the GPU (test_gpu: every kernel variant vs
-#          the CPU; the CPU, data, graph and trainer suites too)
+#          the CPU; test_cudnn: every cuDNN op vs the CPU and the kernels, when
+#          the cuDNN backend was built; the CPU, data, graph and trainer suites)
 #       3. compute-sanitizer memcheck, racecheck, synccheck on the kernel tests
-#          at small sizes (reported "unavailable" when it cannot attach)
+#          at small sizes, and memcheck on the cuDNN tests (reported
+#          "unavailable" when it cannot attach)
 #       4. LeNet-5, 20 epochs on MNIST, --backend cuda (and cudnn when built)
 #       5. benchmarks/pytorch_lenet.py on the GPU, eager and CUDA graphs, same
 #          epochs and batch, TF32 off; convnet-bench per-op and end-to-end
@@ -86,6 +88,10 @@ PY
 )
   export LD_LIBRARY_PATH="$extra${wheel_libs:+:$wheel_libs}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   export CONVNET_DATA="$data"
+  # One overall budget (the device tool allows 600 s a command): every step's
+  # timeout is cut to what is left, so the table and the tarball always come.
+  local budget=${GPU_CHECK_BUDGET_S:-520} t_start=$SECONDS
+  limit() { local left=$((budget - (SECONDS - t_start) - 15)); [ "$left" -lt 5 ] && left=5; [ "$1" -lt "$left" ] && left=$1; echo "$left"; }
   local B=gpu-bundle T=gpu-bundle/tests
   local summary="$logs/summary.txt"
   : > "$summary"
@@ -99,22 +105,27 @@ PY
 
   # 2. tests
   local t rc
-  for t in test_gpu test_cpu test_graph test_data test_train; do
+  for t in test_gpu test_cudnn test_cpu test_graph test_data test_train; do
     [ -x "$T/$t" ] || { note "tests $t: not built"; continue; }
-    timeout 240 "$T/$t" --gtest_brief=1 > "$logs/$t.log" 2>&1; rc=$?
+    timeout $(limit 240) "$T/$t" --gtest_brief=1 > "$logs/$t.log" 2>&1; rc=$?
     note "tests $t: rc=$rc $(grep -E '^\[  (PASSED|FAILED|SKIPPED) ' "$logs/$t.log" | tr '\n' ' ')"
   done
 
   # 3. sanitizers on the kernel tests, small sizes
   if command -v compute-sanitizer >/dev/null 2>&1; then
-    local tool
-    for tool in memcheck racecheck synccheck; do
-      CONVNET_TEST_SMALL=1 timeout 150 compute-sanitizer --tool $tool --error-exitcode 99 \
-        "$T/test_gpu" --gtest_brief=1 --gtest_filter='-*Large*:*Training*' > "$logs/sanitizer-$tool.log" 2>&1; rc=$?
-      if grep -qiE "device not supported|unable to attach|not supported on|error 999" "$logs/sanitizer-$tool.log"; then
-        note "compute-sanitizer $tool: unavailable here ($(grep -m1 -iE 'not supported|attach|999' "$logs/sanitizer-$tool.log"))"
+    local tool exe log run filter
+    # Our kernels under all three tools; the cuDNN backend under memcheck
+    # (racecheck/synccheck there would mostly instrument cuDNN's own kernels).
+    for run in test_gpu:memcheck test_gpu:racecheck test_gpu:synccheck test_cudnn:memcheck; do
+      exe=${run%%:*} tool=${run##*:} log="$logs/sanitizer-$tool.log" filter='-*Large*:*Training*'
+      [ -x "$T/$exe" ] || { note "compute-sanitizer $tool $exe: not built"; continue; }
+      [ "$exe" = test_cudnn ] && log="$logs/sanitizer-$tool-cudnn.log" filter='-*Large*:*Training*:*EndToEnd*'
+      CONVNET_TEST_SMALL=1 timeout $(limit 150) compute-sanitizer --tool $tool --error-exitcode 99 \
+        "$T/$exe" --gtest_brief=1 --gtest_filter="$filter" > "$log" 2>&1; rc=$?
+      if grep -qiE "device not supported|unable to attach|not supported on|error 999" "$log"; then
+        note "compute-sanitizer $tool $exe: unavailable here ($(grep -m1 -iE 'not supported|attach|999' "$log"))"
       else
-        note "compute-sanitizer $tool: rc=$rc $(grep -m1 -E 'ERROR SUMMARY' "$logs/sanitizer-$tool.log")"
+        note "compute-sanitizer $tool $exe: rc=$rc $(grep -m1 -E 'ERROR SUMMARY' "$log")"
       fi
     done
   else
@@ -124,20 +135,20 @@ PY
   # 4. training, 20 epochs
   local backend
   for backend in cuda cudnn; do
-    timeout 240 $B/convnet-train --backend $backend --data "$data" --out "$logs/train-$backend" --quiet \
+    timeout $(limit 240) $B/convnet-train --backend $backend --data "$data" --out "$logs/train-$backend" --quiet \
       > "$logs/train-$backend.log" 2>&1; rc=$?
     note "train $backend: rc=$rc $(tail -1 "$logs/train-$backend.log")"
   done
 
   # 5. PyTorch side by side, then the bench
   if python3 -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
-    timeout 300 python3 benchmarks/pytorch_lenet.py --device cuda --data "$data" --epochs 20 --batch 64 \
+    timeout $(limit 300) python3 benchmarks/pytorch_lenet.py --device cuda --data "$data" --epochs 20 --batch 64 \
       --modes eager,graphs --json "$logs/pytorch.json" > "$logs/pytorch.log" 2>&1; rc=$?
     note "pytorch: rc=$rc"
   else
     note "pytorch: torch with CUDA is not available here"
   fi
-  timeout 200 $B/convnet-bench --backend all --json "$logs/bench.json" --csv "$logs/bench.csv" \
+  timeout $(limit 200) $B/convnet-bench --backend all --json "$logs/bench.json" --csv "$logs/bench.csv" \
     > "$logs/bench.log" 2>&1; rc=$?
   note "bench: rc=$rc (full table in bench.log)"
 

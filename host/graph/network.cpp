@@ -60,6 +60,23 @@ Network::Network(const ModelDesc& model, int batch, Backend& backend)
     }
   }
 
+  // ---- plan-time hooks: the backend sees every layer's name and shape once ----
+  // A pooling layer whose backend answers "backward reads x and y" (cudnn)
+  // gets no argmax tensor; its input and output stay alive until its backward
+  // instead. Layer 0 has no backward (nobody needs d(loss)/d(input)).
+  pool_from_xy_.assign(L, false);
+  for (int i = 0; i < L; ++i) {
+    const LayerInfo& li = layers_[i];
+    switch (li.desc.type) {
+      case LayerType::Conv2d: be_.plan_conv2d(li.desc.name, li.conv); break;
+      case LayerType::MaxPool2d:
+        pool_from_xy_[i] = be_.plan_maxpool2d(li.desc.name, li.pool) && i > 0;
+        break;
+      case LayerType::ReLU: be_.plan_relu(li.desc.name, int64_t(batch_) * li.out.size()); break;
+      default: break;
+    }
+  }
+
   // ---- the memory plan: lifetimes of every per-step tensor ----
   // acts_[i] = input of layer i (acts_[0] is the network input, not planned).
   // grads_of_[i] = d(loss)/d(acts_[i]); grads_of_[0] is never needed.
@@ -78,6 +95,10 @@ Network::Network(const ModelDesc& model, int batch, Backend& backend)
       t.last = std::max(t.last, backward_step(L, i - 1));
     if (consumer.desc.type == LayerType::Conv2d || consumer.desc.type == LayerType::Linear)
       t.last = std::max(t.last, backward_step(L, i));  // weight gradient reads the input
+    if (pool_from_xy_[i])  // pool backward from x, y reads its input ...
+      t.last = std::max(t.last, backward_step(L, i));
+    if (pool_from_xy_[i - 1])  // ... and its output
+      t.last = std::max(t.last, backward_step(L, i - 1));
     act_tensor[i] = int(tensors.size());
     tensors.push_back(t);
 
@@ -92,7 +113,7 @@ Network::Network(const ModelDesc& model, int batch, Backend& backend)
     tensors.push_back(g);
   }
   for (int i = 0; i < L; ++i) {
-    if (layers_[i].desc.type != LayerType::MaxPool2d) continue;
+    if (layers_[i].desc.type != LayerType::MaxPool2d || pool_from_xy_[i]) continue;
     PlannedTensor t;
     t.name = layers_[i].desc.name + ".argmax";
     t.bytes = int64_t(batch_) * layers_[i].out.size() * int64_t(sizeof(int32_t));
@@ -226,7 +247,8 @@ void Network::backward(int n) {
       case LayerType::MaxPool2d: {
         Pool2dParams p = li.pool;
         p.N = n;
-        if (dx) be_.maxpool2d_backward(p, dy, argmax_[i], dx);
+        if (dx && pool_from_xy_[i]) be_.maxpool2d_backward_from_xy(p, acts_[i], acts_[i + 1], dy, dx);
+        else if (dx) be_.maxpool2d_backward(p, dy, argmax_[i], dx);
         break;
       }
       case LayerType::ReLU:

@@ -10,7 +10,9 @@
 //    a test can prove the training loop never allocates.
 //  - Op methods do not synchronize with the host. Only download(), sum() and
 //    synchronize() may block.
-//  - Every method is deterministic for a fixed thread count / device.
+//  - Every method is deterministic for a fixed thread count / device
+//    (the cudnn backend only with BackendOptions::deterministic: without it
+//    cuDNN may pick algorithms that add in arrival order).
 #pragma once
 
 #include <cstddef>
@@ -19,6 +21,7 @@
 #include <memory>
 #include <string>
 
+#include "convnet/error.h"
 #include "convnet/op_params.h"
 
 namespace convnet {
@@ -62,6 +65,7 @@ class Backend {
   virtual void conv2d_backward_weights(const Conv2dParams& p, const float* x, const float* dy,
                                        float* dw, float* db, void* ws) = 0;
 
+  // argmax may be nullptr only where plan_maxpool2d returned true (below).
   virtual void maxpool2d_forward(const Pool2dParams& p, const float* x, float* y,
                                  int32_t* argmax) = 0;
   virtual void maxpool2d_backward(const Pool2dParams& p, const float* dy, const int32_t* argmax,
@@ -69,6 +73,36 @@ class Backend {
 
   virtual void relu_forward(int64_t n, const float* x, float* y) = 0;
   virtual void relu_backward(int64_t n, const float* y, const float* dy, float* dx) = 0;
+
+  // ---- plan-time hooks (optional; the defaults do nothing) --------------------
+  // Network calls one per layer, in layer order, when it is built: before
+  // conv2d_workspace_bytes and before any op, with the layer's name ("C1")
+  // and its shape at the planned batch size. A backend may prepare per-shape
+  // state here (cudnn: descriptors and the algorithm choice) and use the
+  // name in its messages. Ops must still work on shapes never planned
+  // (tests, the bench, a smaller last evaluation batch).
+  virtual void plan_conv2d(const std::string& layer, const Conv2dParams& p) {
+    (void)layer, (void)p;
+  }
+  virtual void plan_relu(const std::string& layer, int64_t n) { (void)layer, (void)n; }
+  // True when this backend's pool backward recomputes the window maxima from
+  // the forward's input x and output y instead of reading argmax (cuDNN's
+  // pooling backward does). The Network then keeps x and y alive until this
+  // layer's backward, passes argmax = nullptr to maxpool2d_forward (no argmax
+  // tensor is planned) and calls maxpool2d_backward_from_xy instead of
+  // maxpool2d_backward. Default: false (the argmax path).
+  virtual bool plan_maxpool2d(const std::string& layer, const Pool2dParams& p) {
+    (void)layer, (void)p;
+    return false;
+  }
+  // dx from the forward's x and y and dy; called only for shapes whose
+  // plan_maxpool2d returned true (N may be smaller than planned).
+  virtual void maxpool2d_backward_from_xy(const Pool2dParams& p, const float* x, const float* y,
+                                          const float* dy, float* dx) {
+    (void)p, (void)x, (void)y, (void)dy, (void)dx;
+    throw_error(name(), " backend: maxpool2d_backward_from_xy called, but its plan_maxpool2d "
+                        "never asks for it (use maxpool2d_backward with argmax)");
+  }
 
   virtual void linear_forward(const LinearParams& p, const float* x, const float* W,
                               const float* b, float* y) = 0;

@@ -6,7 +6,11 @@
 //     (so SGD is a single call over all parameters);
 //   - plans the activation / gradient / argmax tensors with liveness-based
 //     reuse into ONE arena (graph_memory_plan.cpp), and allocates it;
-//   - allocates one conv workspace, sized for the hungriest conv layer.
+//   - allocates one conv workspace, sized for the hungriest conv layer;
+//   - tells the backend each layer's name and shape first (Backend::plan_*),
+//     so it can choose algorithms once and shape the plan (a pool layer whose
+//     backend recomputes maxima from x and y keeps those alive instead of an
+//     argmax tensor).
 // After that, forward()/loss()/backward()/sgd_step() only run ops: nothing in
 // the training loop allocates.
 //
@@ -129,7 +133,8 @@ class Network {
   // argmax_[i] for pooling layers.
   std::vector<float*> acts_;
   std::vector<float*> grads_of_;
-  std::vector<int32_t*> argmax_;
+  std::vector<int32_t*> argmax_;      // nullptr where pool_from_xy_
+  std::vector<bool> pool_from_xy_;    // pool backward reads x, y (Backend::plan_maxpool2d)
   std::vector<int64_t> weight_off_, bias_off_;  // -1 when absent
   std::vector<ParamSlice> slices_;
   MemoryPlan plan_;

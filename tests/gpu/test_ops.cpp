@@ -16,6 +16,9 @@
 #include "convnet/cpu_ops.h"
 #include "convnet/error.h"
 #include "gpu_test_util.h"
+#if defined(CONVNET_SIMT)
+#include "kernels.h"  // the emulated build can call a kernel launcher directly
+#endif
 
 namespace {
 
@@ -88,6 +91,39 @@ TEST_F(CudaOps, MaxPoolTiesAndPadding) {
   be->maxpool2d_forward(p, x.get(), y.get(), a.get());
   EXPECT_EQ(a.download(), (std::vector<int32_t>{0, 2, 8, 10}));
 }
+
+#if defined(CONVNET_SIMT)
+// The argmax-from-output kernel (kernels/maxpool.cu), which the cuDNN backend
+// runs after cudnnPoolingForward when a caller wants argmax: given the window
+// maxima y, it must name the same cell as the forward kernel (first maximum
+// in row-major order), ties and padding included. Emulated build only: the
+// real-GPU build of this file cannot include the kernel header; on a GPU
+// test_cudnn checks the kernel through the cuDNN backend.
+TEST_F(CudaOps, ArgmaxFromOutputMatchesTheFirstMaxRule) {
+  auto be = backend();
+  const auto grid = pool_grid();
+  for (size_t i = 0; i < grid.size(); ++i) {
+    const Pool2dParams& p = grid[i];
+    SCOPED_TRACE(describe(p));
+    Rng rng(case_seed(400 + i));
+    std::vector<float> ties(p.x_size()), negative(p.x_size());
+    for (auto& v : ties) v = float(rng.below(2));
+    for (auto& v : negative) v = float(rng.uniform(-2.0, -1.0));
+    for (const auto* xh : {&ties, &negative}) {
+      std::vector<float> y_cpu(p.y_size());
+      std::vector<int32_t> a_cpu(p.y_size());
+      cpu::maxpool2d_forward(p, xh->data(), y_cpu.data(), a_cpu.data());
+      DeviceBuf<float> x(*be, *xh), y(*be, y_cpu);
+      DeviceBuf<int32_t> a(*be, p.y_size());
+      a.poison(kPoisonI32);
+      cuda::maxpool2d_argmax_from_output(p, x.get(), y.get(), a.get(), nullptr);
+      const auto a_gpu = a.download();
+      EXPECT_TRUE(check_equal("argmax from output", a_gpu.data(), a_cpu.data(), p.y_size()));
+    }
+    if (HasFailure()) break;
+  }
+}
+#endif
 
 // ---- relu -------------------------------------------------------------------------
 TEST_F(CudaOps, ReluMatchesCpuIncludingZero) {
