@@ -61,7 +61,9 @@
 #include "convnet/error.h"
 #include "cuda_backend_impl.h"
 #include "cuda_check.h"
+#include "cudnn_algorithms.h"
 #include "cudnn_check.h"
+#include "cudnn_descriptors.h"
 #include "kernels.h"
 
 namespace convnet {
@@ -84,101 +86,11 @@ std::string version_string(size_t v) {  // cuDNN 9: major*10000 + minor*100 + pa
   return concat(v / 10000, ".", (v % 10000) / 100, ".", v % 100);
 }
 
-// ---- descriptors: created and destroyed in pairs ----------------------------------
-template <class T, cudnnStatus_t (*Destroy)(T)>
-class Desc {
- public:
-  Desc() = default;
-  ~Desc() {
-    if (d_) Destroy(d_);
-  }
-  Desc(const Desc&) = delete;
-  Desc& operator=(const Desc&) = delete;
-  T get() const { return d_; }
-  T* out() { return &d_; }
-
- private:
-  T d_ = nullptr;
-};
-using TensorDesc = Desc<cudnnTensorDescriptor_t, &cudnnDestroyTensorDescriptor>;
-using FilterDesc = Desc<cudnnFilterDescriptor_t, &cudnnDestroyFilterDescriptor>;
-using ConvDesc = Desc<cudnnConvolutionDescriptor_t, &cudnnDestroyConvolutionDescriptor>;
-using PoolDesc = Desc<cudnnPoolingDescriptor_t, &cudnnDestroyPoolingDescriptor>;
-using ActDesc = Desc<cudnnActivationDescriptor_t, &cudnnDestroyActivationDescriptor>;
-
-// A cuDNN call at plan time, where a failure is a reason to fall back, not an
-// error: records the first failure ("cudnnFoo: CUDNN_STATUS_...") in why.
-bool plan_ok(cudnnStatus_t s, const char* call_text, std::string& why) {
-  if (s == CUDNN_STATUS_SUCCESS) return true;
-  if (why.empty()) why = called_function(call_text) + ": " + status_string(s);
-  return false;
-}
-#define CN_CUDNN_PLAN(call, why) plan_ok((call), #call, why)
-
-// ---- algorithm names ----------------------------------------------------------------
-const char* algo_name(cudnnConvolutionFwdAlgo_t a) {
-  switch (a) {
-    case CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM: return "CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM";
-    case CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM: return "CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM";
-    case CUDNN_CONVOLUTION_FWD_ALGO_GEMM: return "CUDNN_CONVOLUTION_FWD_ALGO_GEMM";
-    case CUDNN_CONVOLUTION_FWD_ALGO_DIRECT: return "CUDNN_CONVOLUTION_FWD_ALGO_DIRECT";
-    case CUDNN_CONVOLUTION_FWD_ALGO_FFT: return "CUDNN_CONVOLUTION_FWD_ALGO_FFT";
-    case CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING: return "CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING";
-    case CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD: return "CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD";
-    case CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED: return "CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED";
-    default: return "CUDNN_CONVOLUTION_FWD_ALGO_?";
-  }
-}
-const char* algo_name(cudnnConvolutionBwdDataAlgo_t a) {
-  switch (a) {
-    case CUDNN_CONVOLUTION_BWD_DATA_ALGO_0: return "CUDNN_CONVOLUTION_BWD_DATA_ALGO_0";
-    case CUDNN_CONVOLUTION_BWD_DATA_ALGO_1: return "CUDNN_CONVOLUTION_BWD_DATA_ALGO_1";
-    case CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT: return "CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT";
-    case CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT_TILING: return "CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT_TILING";
-    case CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD: return "CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD";
-    case CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD_NONFUSED: return "CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD_NONFUSED";
-    default: return "CUDNN_CONVOLUTION_BWD_DATA_ALGO_?";
-  }
-}
-const char* algo_name(cudnnConvolutionBwdFilterAlgo_t a) {
-  switch (a) {
-    case CUDNN_CONVOLUTION_BWD_FILTER_ALGO_0: return "CUDNN_CONVOLUTION_BWD_FILTER_ALGO_0";
-    case CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1: return "CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1";
-    case CUDNN_CONVOLUTION_BWD_FILTER_ALGO_FFT: return "CUDNN_CONVOLUTION_BWD_FILTER_ALGO_FFT";
-    case CUDNN_CONVOLUTION_BWD_FILTER_ALGO_3: return "CUDNN_CONVOLUTION_BWD_FILTER_ALGO_3";
-    case CUDNN_CONVOLUTION_BWD_FILTER_ALGO_WINOGRAD: return "CUDNN_CONVOLUTION_BWD_FILTER_ALGO_WINOGRAD";
-    case CUDNN_CONVOLUTION_BWD_FILTER_ALGO_WINOGRAD_NONFUSED: return "CUDNN_CONVOLUTION_BWD_FILTER_ALGO_WINOGRAD_NONFUSED";
-    case CUDNN_CONVOLUTION_BWD_FILTER_ALGO_FFT_TILING: return "CUDNN_CONVOLUTION_BWD_FILTER_ALGO_FFT_TILING";
-    default: return "CUDNN_CONVOLUTION_BWD_FILTER_ALGO_?";
-  }
-}
-
-// Algorithms cudnn_ops.h itself labels non-deterministic (they add with
-// atomics). The perf results' determinism field says the same; this is a
-// second guard under --deterministic.
-bool known_nondeterministic(cudnnConvolutionFwdAlgo_t) { return false; }
-bool known_nondeterministic(cudnnConvolutionBwdDataAlgo_t a) {
-  return a == CUDNN_CONVOLUTION_BWD_DATA_ALGO_0;
-}
-bool known_nondeterministic(cudnnConvolutionBwdFilterAlgo_t a) {
-  return a == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_0 || a == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_3;
-}
-
 // ---- per-shape plans ------------------------------------------------------------------
 enum ConvPass { kForward = 0, kBackwardData = 1, kBackwardFilter = 2 };
 const char* const kConvOpNames[] = {"conv2d_forward", "conv2d_backward_data",
                                     "conv2d_backward_weights"};
 const char* const kConvOpKeys[] = {"forward", "backward_data", "backward_filter"};
-
-// One conv op's choice: cuDNN with this algorithm, or the hand-written kernel.
-struct OpChoice {
-  bool use_cudnn = false;
-  int algo = -1;
-  const char* algo_name = "";
-  size_t ws = 0;             // exact workspace of that algorithm
-  bool deterministic = false;
-  std::string why;           // why not cuDNN (when !use_cudnn)
-};
 
 struct ConvPlan {
   Conv2dParams p;
@@ -264,51 +176,6 @@ std::set<std::string> parse_disable(const char* env) {
     }
   }
   return out;
-}
-
-// The first qualifying algorithm of cuDNN's heuristics list (fastest first):
-// succeeded, FMA math, deterministic if asked, workspace within the limit.
-template <class Perf, class WsOf>
-OpChoice pick_algorithm(const std::vector<Perf>& perf, int count, bool deterministic_only,
-                        size_t limit, WsOf ws_of) {
-  OpChoice c;
-  std::string rejected;
-  auto reject = [&](const char* name, const std::string& reason) {
-    rejected += concat(rejected.empty() ? "" : ", ", name, ": ", reason);
-  };
-  for (int i = 0; i < count; ++i) {
-    const Perf& r = perf[size_t(i)];
-    if (r.status != CUDNN_STATUS_SUCCESS) continue;  // not available for this shape
-    const bool det = r.determinism == CUDNN_DETERMINISTIC && !known_nondeterministic(r.algo);
-    if (deterministic_only && !det) {
-      reject(algo_name(r.algo), "not deterministic");
-      continue;
-    }
-    if (r.mathType == CUDNN_TENSOR_OP_MATH || r.mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION) {
-      reject(algo_name(r.algo), "tensor-op math");
-      continue;
-    }
-    size_t ws = 0;
-    const cudnnStatus_t s = ws_of(r.algo, &ws);
-    if (s != CUDNN_STATUS_SUCCESS) {
-      reject(algo_name(r.algo), concat("workspace query: ", cudnnGetErrorString(s)));
-      continue;
-    }
-    if (ws > limit) {
-      reject(algo_name(r.algo), concat("needs ", ws, " B of workspace"));
-      continue;
-    }
-    c.use_cudnn = true;
-    c.algo = int(r.algo);
-    c.algo_name = algo_name(r.algo);
-    c.ws = ws;
-    c.deterministic = det;
-    return c;
-  }
-  c.why = concat("no cuDNN algorithm qualifies (", count, " offered by the heuristics; wanted FMA math",
-                 deterministic_only ? ", deterministic" : "", ", workspace <= ", limit, " B",
-                 rejected.empty() ? std::string() : "; rejected " + rejected, ")");
-  return c;
 }
 
 // ---- the backend --------------------------------------------------------------------
