@@ -9,7 +9,8 @@
 #     STEPS      timed training steps for both (default 200)
 #     BATCH      batch size (default 64)
 #   MNIST comes from $CONVNET_DATA (default /work/shared/data/mnist if present).
-#   PyTorch: /usr/bin/python3 with python3-torch, or set PYTHON=/path/to/venv/bin/python3.
+#   PyTorch: /usr/bin/python3 with Debian's python3-torch (installed here by
+#   scripts/setup-deps.sh --peers when it is missing), or set PYTHON=/path/to/venv/bin/python3.
 #   JSON of both runs is left in $OUT_DIR (default a fresh mktemp -d).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -22,6 +23,15 @@ if [[ -z "${CONVNET_DATA:-}" && -d /work/shared/data/mnist ]]; then export CONVN
 : "${CONVNET_DATA:?set CONVNET_DATA to the MNIST directory (scripts/get-mnist.sh DIR)}"
 BENCH="$BUILD/convnet-bench"
 [[ -x "$BENCH" ]] || { echo "compare_cpu.sh: no $BENCH (build it: ninja -C $BUILD convnet-bench)" >&2; exit 2; }
+if ! "$PYTHON" -c "import torch" 2>/dev/null; then
+  if [[ "$PYTHON" == /usr/bin/python3 ]]; then
+    echo "compare_cpu.sh: PyTorch is missing for $PYTHON; installing Debian's python3-torch" >&2
+    bash "$HERE/../scripts/setup-deps.sh" --peers
+  else
+    echo "compare_cpu.sh: $PYTHON cannot import torch (pip install torch numpy in that venv)" >&2
+    exit 2
+  fi
+fi
 OUT_DIR="${OUT_DIR:-$(mktemp -d)}"
 mkdir -p "$OUT_DIR"
 
