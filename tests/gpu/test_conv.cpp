@@ -17,6 +17,7 @@
 #include "common/tolerance.h"
 #include "convnet/cpu_ops.h"
 #include "convnet/error.h"
+#include "conv_oracle.h"
 #include "gpu_test_util.h"
 
 namespace {
@@ -24,68 +25,6 @@ namespace {
 using namespace convnet;
 using namespace convnet::test;
 
-struct ConvResult {
-  std::vector<float> y, dx, dw, db;
-};
-
-// The CPU side of one case: float results, double reference and magnitudes.
-struct ConvOracle {
-  ConvResult f;                                  // cpu, float
-  std::vector<double> y, dx, dw, db;             // cpu, double
-  std::vector<double> y_mag, dx_mag, dw_mag, db_mag;
-};
-
-struct ConvInputs {
-  std::vector<float> x, w, b, dy;
-};
-
-ConvInputs random_inputs(const Conv2dParams& p, uint64_t seed) {
-  Rng rng(seed);
-  ConvInputs in;
-  in.x = random_vector<float>(p.x_size(), rng);
-  in.w = random_vector<float>(p.w_size(), rng);
-  in.b = random_vector<float>(p.C_out, rng);
-  in.dy = random_vector<float>(p.y_size(), rng);
-  return in;
-}
-
-template <class T>
-void cpu_conv_all(const Conv2dParams& p, const std::vector<T>& x, const std::vector<T>& w,
-                  const std::vector<T>& b, const std::vector<T>& dy, std::vector<T>& y,
-                  std::vector<T>& dx, std::vector<T>& dw, std::vector<T>& db) {
-  std::vector<T> ws(cpu::conv2d_workspace_elems<T>(p) + 1);
-  y.assign(p.y_size(), T(0));
-  dx.assign(p.x_size(), T(0));
-  dw.assign(p.w_size(), T(0));
-  db.assign(p.C_out, T(0));
-  cpu::conv2d_forward<T>(p, x.data(), w.data(), p.has_bias ? b.data() : nullptr, y.data(), ws.data());
-  cpu::conv2d_backward_data<T>(p, dy.data(), w.data(), dx.data(), ws.data());
-  cpu::conv2d_backward_weights<T>(p, x.data(), dy.data(), dw.data(),
-                                  p.has_bias ? db.data() : nullptr, ws.data());
-}
-
-ConvOracle cpu_oracle(const Conv2dParams& p, const ConvInputs& in) {
-  ConvOracle o;
-  cpu_conv_all<float>(p, in.x, in.w, in.b, in.dy, o.f.y, o.f.dx, o.f.dw, o.f.db);
-  const auto xd = to_double(in.x), wd = to_double(in.w), bd = to_double(in.b), dyd = to_double(in.dy);
-  cpu_conv_all<double>(p, xd, wd, bd, dyd, o.y, o.dx, o.dw, o.db);
-  cpu_conv_all<double>(p, abs_of(xd), abs_of(wd), abs_of(bd), abs_of(dyd), o.y_mag, o.dx_mag,
-                       o.dw_mag, o.db_mag);
-  return o;
-}
-
-ConvResult gpu_conv_all(Backend& be, const Conv2dParams& p, const ConvInputs& in) {
-  DeviceBuf<float> x(be, in.x), w(be, in.w), b(be, in.b), dy(be, in.dy);
-  DeviceBuf<float> y(be, p.y_size()), dx(be, p.x_size()), dw(be, p.w_size()), db(be, p.C_out);
-  DeviceBuf<char> ws(be, int64_t(be.conv2d_workspace_bytes(p)));
-  for (DeviceBuf<float>* o : {&y, &dx, &dw, &db}) o->poison(kNaNf);
-  be.conv2d_forward(p, x.get(), w.get(), p.has_bias ? b.get() : nullptr, y.get(), ws.get());
-  be.conv2d_backward_data(p, dy.get(), w.get(), dx.get(), ws.get());
-  be.conv2d_backward_weights(p, x.get(), dy.get(), dw.get(), p.has_bias ? db.get() : nullptr,
-                             ws.get());
-  ConvResult r{y.download(), dx.download(), dw.download(), db.download()};
-  return r;
-}
 
 // GPU vs the CPU float result and vs the CPU double reference.
 void expect_matches_cpu(const Conv2dParams& p, const ConvOracle& o, const ConvResult& g,
@@ -126,7 +65,7 @@ void expect_bit_identical(const Conv2dParams& p, const ConvResult& a, const Conv
 bool check_all_variants(Backend& direct, Backend& tiled, Backend& autov, const Conv2dParams& p,
                         uint64_t seed) {
   SCOPED_TRACE(describe(p) + " seed=" + std::to_string(seed));
-  const ConvInputs in = random_inputs(p, seed);
+  const ConvInputs in = random_conv_inputs(p, seed);
   const ConvOracle o = cpu_oracle(p, in);
   const ConvResult gd = gpu_conv_all(direct, p, in);
   const ConvResult gt = gpu_conv_all(tiled, p, in);
@@ -223,7 +162,7 @@ TEST_F(CudaConv, MultiTileSpatial) {
 // fall back to direct and still be right.
 TEST_F(CudaConv, TiledRefusesShapesThatDoNotFitAndAutoFallsBack) {
   Conv2dParams p{1, 2, 42, 40, 3, 40, 40};
-  const ConvInputs in = random_inputs(p, case_seed(9000));
+  const ConvInputs in = random_conv_inputs(p, case_seed(9000));
   auto tiled = backend(ConvVariant::Tiled);
   DeviceBuf<float> x(*tiled, in.x), w(*tiled, in.w), b(*tiled, in.b), y(*tiled, p.y_size());
   try {
@@ -261,7 +200,7 @@ TEST_F(CudaConv, TiledBackwardWeightsWithoutWorkspaceThrows) {
   Conv2dParams p{2, 3, 6, 6, 4, 3, 3};
   auto be = backend(ConvVariant::Tiled);
   ASSERT_GT(be->conv2d_workspace_bytes(p), 0u);
-  const ConvInputs in = random_inputs(p, case_seed(9050));
+  const ConvInputs in = random_conv_inputs(p, case_seed(9050));
   DeviceBuf<float> x(*be, in.x), dy(*be, in.dy), dw(*be, p.w_size()), db(*be, p.C_out);
   try {
     be->conv2d_backward_weights(p, x.get(), dy.get(), dw.get(), db.get(), nullptr);
@@ -277,7 +216,7 @@ TEST_F(CudaConv, TiledBackwardWeightsWithoutWorkspaceThrows) {
 // gradient; fixed-order reductions only).
 TEST_F(CudaConv, BackwardWeightsIsReproducible) {
   Conv2dParams p{8, 6, 14, 14, 16, 5, 5};
-  const ConvInputs in = random_inputs(p, case_seed(9100));
+  const ConvInputs in = random_conv_inputs(p, case_seed(9100));
   for (ConvVariant v : {ConvVariant::Direct, ConvVariant::Tiled}) {
     SCOPED_TRACE(conv_variant_name(v));
     auto be = backend(v);

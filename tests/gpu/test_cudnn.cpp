@@ -53,7 +53,9 @@
 #include "convnet/rng.h"
 #include "convnet/training.h"
 #include "cudnn_check.h"
+#include "conv_oracle.h"
 #include "gpu_test_util.h"
+#include "synthetic_digits.h"
 
 namespace {
 
@@ -128,63 +130,6 @@ double max_of(const std::vector<double>& v) {
 }
 
 // ---- conv ---------------------------------------------------------------------------
-struct ConvInputs {
-  std::vector<float> x, w, b, dy;
-};
-struct ConvResult {
-  std::vector<float> y, dx, dw, db;
-};
-struct ConvOracle {
-  ConvResult f;                       // cpu, float
-  std::vector<double> y, dx, dw, db;  // cpu, double
-  std::vector<double> y_mag, dx_mag, dw_mag, db_mag;
-};
-
-ConvInputs conv_inputs(const Conv2dParams& p, uint64_t seed) {
-  Rng rng(seed);
-  ConvInputs in;
-  in.x = random_vector<float>(p.x_size(), rng);
-  in.w = random_vector<float>(p.w_size(), rng);
-  in.b = random_vector<float>(p.C_out, rng);
-  in.dy = random_vector<float>(p.y_size(), rng);
-  return in;
-}
-
-template <class T>
-void cpu_conv_all(const Conv2dParams& p, const std::vector<T>& x, const std::vector<T>& w,
-                  const std::vector<T>& b, const std::vector<T>& dy, std::vector<T>& y,
-                  std::vector<T>& dx, std::vector<T>& dw, std::vector<T>& db) {
-  std::vector<T> ws(cpu::conv2d_workspace_elems<T>(p) + 1);
-  y.assign(p.y_size(), T(0));
-  dx.assign(p.x_size(), T(0));
-  dw.assign(p.w_size(), T(0));
-  db.assign(p.C_out, T(0));
-  cpu::conv2d_forward<T>(p, x.data(), w.data(), p.has_bias ? b.data() : nullptr, y.data(), ws.data());
-  cpu::conv2d_backward_data<T>(p, dy.data(), w.data(), dx.data(), ws.data());
-  cpu::conv2d_backward_weights<T>(p, x.data(), dy.data(), dw.data(), p.has_bias ? db.data() : nullptr,
-                                  ws.data());
-}
-
-ConvOracle cpu_oracle(const Conv2dParams& p, const ConvInputs& in) {
-  ConvOracle o;
-  cpu_conv_all<float>(p, in.x, in.w, in.b, in.dy, o.f.y, o.f.dx, o.f.dw, o.f.db);
-  const auto xd = to_double(in.x), wd = to_double(in.w), bd = to_double(in.b), dyd = to_double(in.dy);
-  cpu_conv_all<double>(p, xd, wd, bd, dyd, o.y, o.dx, o.dw, o.db);
-  cpu_conv_all<double>(p, abs_of(xd), abs_of(wd), abs_of(bd), abs_of(dyd), o.y_mag, o.dx_mag, o.dw_mag,
-                       o.db_mag);
-  return o;
-}
-
-ConvResult gpu_conv_all(Backend& be, const Conv2dParams& p, const ConvInputs& in) {
-  DeviceBuf<float> x(be, in.x), w(be, in.w), b(be, in.b), dy(be, in.dy);
-  DeviceBuf<float> y(be, p.y_size()), dx(be, p.x_size()), dw(be, p.w_size()), db(be, p.C_out);
-  DeviceBuf<char> ws(be, int64_t(be.conv2d_workspace_bytes(p)));
-  for (DeviceBuf<float>* o : {&y, &dx, &dw, &db}) o->poison(kNaNf);
-  be.conv2d_forward(p, x.get(), w.get(), p.has_bias ? b.get() : nullptr, y.get(), ws.get());
-  be.conv2d_backward_data(p, dy.get(), w.get(), dx.get(), ws.get());
-  be.conv2d_backward_weights(p, x.get(), dy.get(), dw.get(), p.has_bias ? db.get() : nullptr, ws.get());
-  return {y.download(), dx.download(), dw.download(), db.download()};
-}
 
 // The reduction lengths of the three ops (+1 for the bias in the forward).
 struct ConvK {
@@ -228,7 +173,7 @@ void expect_conv_matches(Backend& dnn, const Conv2dParams& p, const ConvOracle& 
 
 bool check_conv_case(Backend& dnn, Backend& hand, const Conv2dParams& p, uint64_t seed) {
   SCOPED_TRACE(describe(p) + " seed=" + std::to_string(seed));
-  const ConvInputs in = conv_inputs(p, seed);
+  const ConvInputs in = random_conv_inputs(p, seed);
   const ConvOracle o = cpu_oracle(p, in);
   const ConvResult g = gpu_conv_all(dnn, p, in);
   const ConvResult h = gpu_conv_all(hand, p, in);
@@ -302,7 +247,7 @@ TEST_F(CudnnConv, DeterministicFlagChoosesDeterministicAlgorithms) {
   uint64_t i = 17000;
   for (const Conv2dParams& p : cases) {
     SCOPED_TRACE(describe(p));
-    const ConvInputs in = conv_inputs(p, case_seed(i++));
+    const ConvInputs in = random_conv_inputs(p, case_seed(i++));
     const ConvResult a = gpu_conv_all(*dnn, p, in);
     const ConvResult b = gpu_conv_all(*dnn, p, in);
     EXPECT_TRUE(check_equal("y twice", a.y.data(), b.y.data(), p.y_size()));
@@ -531,27 +476,6 @@ TEST_F(CudnnRelu, MatchesCpuAndGradientAtZeroIsZero) {
 }
 
 // ---- the fallback ---------------------------------------------------------------------
-ModelDesc lenet() { return load_model_file(std::string(CONVNET_SOURCE_DIR) + "/models/lenet5.net"); }
-
-// 32x32 images with a bright class-dependent square on faint noise (as in
-// test_end_to_end.cpp): LeNet learns it within tens of steps.
-Dataset synthetic_digits(int n, uint64_t seed) {
-  Dataset d;
-  d.n = n; d.c = 1; d.h = 32; d.w = 32;
-  d.images.assign(size_t(n) * 1024, 0.0f);
-  d.labels.resize(size_t(n));
-  Rng rng(seed);
-  for (int i = 0; i < n; ++i) {
-    const int c = int(rng.below(10));
-    d.labels[size_t(i)] = c;
-    float* img = d.images.data() + size_t(i) * 1024;
-    for (int k = 0; k < 1024; ++k) img[k] = float(0.15 * rng.uniform());
-    const int r0 = 4 + (c / 5) * 12 + int(rng.below(3)), c0 = 3 + (c % 5) * 5 + int(rng.below(2));
-    for (int y = r0; y < r0 + 6; ++y)
-      for (int x = c0; x < c0 + 6; ++x) img[y * 32 + x] = float(0.8 + 0.2 * rng.uniform());
-  }
-  return d;
-}
 
 struct StepResult {
   std::vector<float> logits, grads;
@@ -778,7 +702,7 @@ TEST_F(CudnnErrors, BadShapesAndMissingWorkspaceNameTheOpAndShape) {
   const Conv2dParams p{8, 6, 14, 14, 16, 5, 5};
   const CudnnConvAlgorithms a = cudnn_conv_algorithms(*dnn, p);
   if (dnn->conv2d_workspace_bytes(p) == 0) GTEST_SKIP() << "no chosen algorithm needs a workspace here";
-  const ConvInputs in = conv_inputs(p, case_seed(21000));
+  const ConvInputs in = random_conv_inputs(p, case_seed(21000));
   DeviceBuf<float> x(*dnn, in.x), w(*dnn, in.w), b(*dnn, in.b), dy(*dnn, in.dy), y(*dnn, p.y_size()),
       dx(*dnn, p.x_size()), dw(*dnn, p.w_size()), db(*dnn, p.C_out);
   int refused = 0;
