@@ -425,8 +425,8 @@ class CudnnBackend final : public cuda::CudaBackend {
   // The plan of a conv shape, made on first sight. planned: the caller is the
   // planner, so the algorithms may use up to kMaxAlgoWorkspace and the
   // workspace it hands the ops will hold ws_bytes. Otherwise (first seen at an
-  // op call) only the workspace a planned sibling of the same geometry with
-  // at least this batch guaranteed may be used.
+  // op call) only the workspace every planned sibling of the same geometry
+  // with at least this batch guaranteed (the smallest) may be used.
   ConvPlan& conv_plan(const Conv2dParams& p, bool planned, const std::string& label) {
     const ConvKey key = conv_key(p);
     auto it = conv_.find(key);
@@ -448,9 +448,14 @@ class CudnnBackend final : public cuda::CudaBackend {
     if (planned) {
       c.ws_limit = kMaxAlgoWorkspace;
     } else {
+      // The caller may be any of the planned siblings' owners (e.g. two
+      // networks of different batch sizes on this backend), so only the
+      // smallest of their workspaces is guaranteed.
+      bool sibling = false;
       for (const auto& [k, other] : conv_)
         if (other->planned && same_but_batch(k, key) && other->p.N >= p.N) {
-          c.ws_limit = std::max(c.ws_limit, other->ws_bytes);
+          c.ws_limit = sibling ? std::min(c.ws_limit, other->ws_bytes) : other->ws_bytes;
+          sibling = true;
           add_label(c.label, other->label);
         }
     }
