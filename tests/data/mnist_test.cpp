@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <numeric>
 
+#include "common/scoped_env.h"
 #include "convnet/idx.h"
 #include "convnet/mnist.h"
 #include "convnet/rng.h"
@@ -14,31 +15,13 @@
 
 using namespace convnet;
 using namespace convnet_test;
+using convnet::test::ScopedEnv;
 
 namespace {
 
 const char* kStems[4] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
                          "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
 
-// Sets or unsets an environment variable for one scope.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    const char* old = std::getenv(name);
-    had_ = old != nullptr;
-    if (had_) old_ = old;
-    if (value) setenv(name, value, 1);
-    else unsetenv(name);
-  }
-  ~ScopedEnv() {
-    if (had_) setenv(name_.c_str(), old_.c_str(), 1);
-    else unsetenv(name_.c_str());
-  }
-
- private:
-  std::string name_, old_;
-  bool had_ = false;
-};
 
 // A small MNIST-like pair of files with random pixels and labels 0-9.
 struct FakeSet {

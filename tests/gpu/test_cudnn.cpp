@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "common/random_fill.h"
+#include "common/scoped_env.h"
 #include "common/shape_grid.h"
 #include "common/tolerance.h"
 #include "convnet/backend.h"
@@ -55,7 +56,7 @@
 #include "cudnn_check.h"
 #include "conv_oracle.h"
 #include "gpu_test_util.h"
-#include "synthetic_digits.h"
+#include "lenet_fixture.h"
 
 namespace {
 
@@ -81,26 +82,6 @@ class CudnnTest : public ::testing::Test {
   static std::unique_ptr<Backend> handwritten() { return make_cuda_backend(BackendOptions{}); }
 };
 
-// Sets (or clears) an environment variable for one scope.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    const char* old = std::getenv(name);
-    had_ = old != nullptr;
-    if (had_) old_ = old;
-    if (value) setenv(name, value, 1);
-    else unsetenv(name);
-  }
-  ~ScopedEnv() {
-    if (had_) setenv(name_, old_.c_str(), 1);
-    else unsetenv(name_);
-  }
-
- private:
-  const char* name_;
-  bool had_ = false;
-  std::string old_;
-};
 
 bool is_transform(const std::string& algo) {
   return algo.find("FFT") != std::string::npos || algo.find("WINOGRAD") != std::string::npos;
@@ -619,26 +600,6 @@ TEST_F(CudnnEndToEnd, OneStepFromIdenticalWeightsMatchesCpuAndHandWritten) {
 // test_end_to_end.cpp). Trajectories separate where a ReLU or pooling
 // decision flips on a rounding difference; the band is the cuda backend's
 // (docs/testing.md) doubled, not yet measured for cuDNN.
-std::vector<float> free_running_losses(Backend& be, int steps, int B) {
-  Network net(lenet(), B, be);
-  net.upload_params(initial_params(net, "he-normal", 3));
-  const Dataset train = synthetic_digits(B * steps, 21);
-  DeviceDataset dev(be, train);
-  float* losses = static_cast<float*>(be.alloc_bytes(sizeof(float) * size_t(steps)));
-  SgdParams sgd;
-  for (int s = 0; s < steps; ++s) {
-    be.gather(dev.images(), dev.labels(), dev.image_elems(), nullptr, int64_t(s) * B, B, net.input(),
-              net.labels());
-    net.forward(B);
-    net.loss(B, losses + s, nullptr, nullptr, s);
-    net.backward(B);
-    net.sgd_step(sgd);
-  }
-  std::vector<float> host(static_cast<size_t>(steps));
-  be.download(host.data(), losses, host.size() * sizeof(float));
-  be.free_bytes(losses);
-  return host;
-}
 
 TEST_F(CudnnEndToEnd, ThirtyFreeRunningStepsTrackTheCpu) {
   const int B = 8, steps = 30;

@@ -29,13 +29,14 @@
 #include "convnet/model.h"
 #include "convnet/rng.h"
 #include "convnet/training.h"
-#include "synthetic_digits.h"
+#include "lenet_fixture.h"
 
 namespace convnet {
 namespace {
 
 using test::lenet;
 using test::synthetic_digits;
+using test::free_running_losses;
 
 constexpr double kUnitRoundoff = 5.9604644775390625e-08;  // 2^-24
 
@@ -108,30 +109,6 @@ TEST(CudaEndToEnd, OneStepFromIdenticalWeightsMatchesCpu) {
 constexpr double kBandAbs = 2e-4;
 constexpr double kBandRel = 2e-3;
 
-// SGD steps over the dataset in order (no shuffle: the cpu backend shuffles
-// with Fisher-Yates on the host, the cuda backend with Thrust on the device,
-// so only the identity order is common to both), through the same backend
-// calls TrainState makes.
-std::vector<float> free_running_losses(Backend& be, int steps, int B) {
-  Network net(lenet(), B, be);
-  net.upload_params(initial_params(net, "he-normal", 3));
-  const Dataset train = synthetic_digits(B * steps, 21);
-  DeviceDataset dev(be, train);
-  float* losses = static_cast<float*>(be.alloc_bytes(sizeof(float) * size_t(steps)));
-  SgdParams sgd;  // lr 0.1, the course's
-  for (int s = 0; s < steps; ++s) {
-    be.gather(dev.images(), dev.labels(), dev.image_elems(), nullptr, int64_t(s) * B, B, net.input(),
-              net.labels());
-    net.forward(B);
-    net.loss(B, losses + s, nullptr, nullptr, s);
-    net.backward(B);
-    net.sgd_step(sgd);
-  }
-  std::vector<float> host(static_cast<size_t>(steps));
-  be.download(host.data(), losses, host.size() * sizeof(float));
-  be.free_bytes(losses);
-  return host;
-}
 
 TEST(CudaEndToEnd, FiftyFreeRunningStepsTrackTheCpu) {
   SKIP_WITHOUT_CUDA_DEVICE();
