@@ -68,7 +68,6 @@ E2eResult run_e2e(Backend& be, const std::string& impl, const ModelDesc& model, 
   r.batch = batch;
   r.steps = cfg.steps;
   TrainOptions opt;
-  opt.quiet = true;
   opt.seed = cfg.seed;
   opt.sgd.lr = cfg.lr;
   std::vector<float> params;

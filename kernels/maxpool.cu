@@ -9,35 +9,54 @@
 
 namespace convnet::cuda {
 
-// One thread per output. The window is scanned in row-major order and a cell
-// replaces the best only when strictly greater, which is the first-max rule.
-// The best starts at the first real cell (not -infinity) so an all -inf
-// window still names a real cell.
+// The output cell a thread owns: its (n, c) plane and position, from the flat
+// NCHW index.
+struct PoolOutputCell {
+  int64_t plane;  // n * C + c
+  int oh, ow;
+};
+
+static __device__ __forceinline__ PoolOutputCell pool_output_cell(const Pool2dParams& p, int64_t idx) {
+  const int OH = p.OH(), OW = p.OW();
+  return PoolOutputCell{idx / (int64_t(OW) * OH), int((idx / OW) % OH), int(idx % OW)};
+}
+
+// Visits the real (not padded) input cells of output (oh, ow)'s window in
+// row-major window order, passing each cell's index ih * W + iw inside the
+// plane, until visit returns true. Both kernels below scan this one way, so
+// "first in row-major order" means the same thing in each.
+template <class Visit>
+static __device__ __forceinline__ void scan_window(const Pool2dParams& p, int oh, int ow, Visit visit) {
+  for (int kh = 0; kh < p.KH; ++kh) {
+    const int ih = oh * p.stride_h - p.pad_h + kh;
+    if (ih < 0 || ih >= p.H) continue;
+    for (int kw = 0; kw < p.KW; ++kw) {
+      const int iw = ow * p.stride_w - p.pad_w + kw;
+      if (iw < 0 || iw >= p.W) continue;
+      if (visit(int32_t(ih * p.W + iw))) return;
+    }
+  }
+}
+
+// One thread per output. A cell replaces the best only when strictly
+// greater, which is the first-max rule. The best starts at the first real
+// cell (not -infinity) so an all -inf window still names a real cell.
 __global__ void maxpool2d_forward_kernel(Pool2dParams p, const float* x, float* y,
                                          int32_t* argmax) {
-  const int OH = p.OH(), OW = p.OW();
   const int64_t total = p.y_size();
   for (int64_t idx = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; idx < total;
        idx += int64_t(gridDim.x) * blockDim.x) {
-    const int ow = int(idx % OW);
-    const int oh = int((idx / OW) % OH);
-    const int64_t plane = idx / (int64_t(OW) * OH);  // n * C + c
-    const float* xp = x + plane * p.H * p.W;
+    const PoolOutputCell o = pool_output_cell(p, idx);
+    const float* xp = x + o.plane * p.H * p.W;
     float best = 0.0f;
     int32_t best_i = -1;
-    for (int kh = 0; kh < p.KH; ++kh) {
-      const int ih = oh * p.stride_h - p.pad_h + kh;
-      if (ih < 0 || ih >= p.H) continue;
-      for (int kw = 0; kw < p.KW; ++kw) {
-        const int iw = ow * p.stride_w - p.pad_w + kw;
-        if (iw < 0 || iw >= p.W) continue;
-        const float v = xp[ih * p.W + iw];
-        if (best_i < 0 || v > best) {
-          best = v;
-          best_i = ih * p.W + iw;
-        }
+    scan_window(p, o.oh, o.ow, [&](int32_t i) {
+      if (best_i < 0 || xp[i] > best) {
+        best = xp[i];
+        best_i = i;
       }
-    }
+      return false;  // every cell of the window is looked at
+    });
     y[idx] = best;
     argmax[idx] = best_i;
   }
@@ -58,29 +77,18 @@ void maxpool2d_forward(const Pool2dParams& p, const float* x, float* y, int32_t*
 // real cell, as the forward kernel does for a window that starts with NaN.
 __global__ void maxpool2d_argmax_kernel(Pool2dParams p, const float* x, const float* y,
                                         int32_t* argmax) {
-  const int OH = p.OH(), OW = p.OW();
   const int64_t total = p.y_size();
   for (int64_t idx = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; idx < total;
        idx += int64_t(gridDim.x) * blockDim.x) {
-    const int ow = int(idx % OW);
-    const int oh = int((idx / OW) % OH);
-    const int64_t plane = idx / (int64_t(OW) * OH);
-    const float* xp = x + plane * p.H * p.W;
+    const PoolOutputCell o = pool_output_cell(p, idx);
+    const float* xp = x + o.plane * p.H * p.W;
     const float best = y[idx];
     int32_t first = -1, hit = -1;
-    for (int kh = 0; kh < p.KH && hit < 0; ++kh) {
-      const int ih = oh * p.stride_h - p.pad_h + kh;
-      if (ih < 0 || ih >= p.H) continue;
-      for (int kw = 0; kw < p.KW; ++kw) {
-        const int iw = ow * p.stride_w - p.pad_w + kw;
-        if (iw < 0 || iw >= p.W) continue;
-        if (first < 0) first = ih * p.W + iw;
-        if (xp[ih * p.W + iw] == best) {
-          hit = ih * p.W + iw;
-          break;
-        }
-      }
-    }
+    scan_window(p, o.oh, o.ow, [&](int32_t i) {
+      if (first < 0) first = i;
+      if (xp[i] == best) hit = i;
+      return hit >= 0;  // stop at the first equal cell
+    });
     argmax[idx] = hit >= 0 ? hit : first;
   }
 }

@@ -3,34 +3,15 @@
 
 #include <zlib.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
 
+#include "../io/file_bytes.h"
 #include "convnet/error.h"
 
 namespace convnet {
 
 namespace {
-
-// Reads a whole file into memory. MNIST's biggest file is 47 MB unpacked,
-// so there is no point streaming.
-std::vector<uint8_t> read_whole_file(const std::string& path) {
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) throw_error(path, ": cannot open: ", std::strerror(errno));
-  std::vector<uint8_t> bytes;
-  uint8_t chunk[1 << 16];
-  for (;;) {
-    const size_t got = std::fread(chunk, 1, sizeof chunk, f);
-    bytes.insert(bytes.end(), chunk, chunk + got);
-    if (got < sizeof chunk) break;
-  }
-  const bool failed = std::ferror(f) != 0;
-  const int err = errno;
-  std::fclose(f);
-  if (failed) throw_error(path, ": read error: ", std::strerror(err));
-  return bytes;
-}
 
 bool is_gzip(const std::vector<uint8_t>& bytes) {
   return bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
@@ -111,7 +92,7 @@ std::string hex32(uint32_t v) {
 }  // namespace
 
 std::vector<uint8_t> read_file_maybe_gzip(const std::string& path) {
-  std::vector<uint8_t> bytes = read_whole_file(path);
+  std::vector<uint8_t> bytes = read_file_bytes(path);
   if (is_gzip(bytes)) return gunzip(bytes, path);
   return bytes;
 }

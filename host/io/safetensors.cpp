@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "convnet/error.h"
+#include "file_bytes.h"
 #include "json.h"
 
 // The format is little-endian and we copy tensor bytes verbatim.
@@ -365,20 +366,7 @@ void write_safetensors(const std::string& path, const Safetensors& st) {
 }
 
 Safetensors read_safetensors(const std::string& path) {
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) throw_error(path, ": cannot open checkpoint: ", std::strerror(errno));
-  std::vector<uint8_t> bytes;
-  uint8_t chunk[1 << 16];
-  for (;;) {
-    const size_t got = std::fread(chunk, 1, sizeof chunk, f);
-    bytes.insert(bytes.end(), chunk, chunk + got);
-    if (got < sizeof chunk) break;
-  }
-  const bool failed = std::ferror(f) != 0;
-  const int err = errno;
-  std::fclose(f);
-  if (failed) throw_error(path, ": read error: ", std::strerror(err));
-  return parse_safetensors(bytes, path);
+  return parse_safetensors(read_file_bytes(path, " checkpoint"), path);
 }
 
 }  // namespace convnet

@@ -37,15 +37,10 @@ double mean_of(const std::vector<float>& v, size_t begin, size_t end) {
 }  // namespace
 
 int run_lr_sweep(const TrainFlags& f) {
-  const ModelDesc m = load_model_for(f);
-  const RunData data = load_run_data(f, m);
-  std::unique_ptr<Backend> be = make_run_backend(f);
-  make_directories(f.out);
-  Network net(m, f.batch, *be);
-  DeviceDataset train(*be, data.train);
-  std::unique_ptr<DeviceDataset> val;
-  if (data.val.n > 0) val = std::make_unique<DeviceDataset>(*be, data.val);
-  TrainState state(net, train, val.get(), 0);
+  const TrainSetup setup = load_train_setup(f);
+  Backend* be = setup.backend.get();
+  Network& net = *setup.net;
+  TrainState state(net, *setup.train, setup.val.get(), 0);
   const std::vector<float> init = initial_params(net, f.init, f.seed);
   const int num_classes = net.num_classes();
   const double chance_loss = std::log(double(num_classes));
@@ -59,14 +54,8 @@ int run_lr_sweep(const TrainFlags& f) {
   for (double lr : f.lr_sweep) {
     net.upload_params(init);
     be->zero(net.momentum(), size_t(net.param_count()) * sizeof(float));
-    TrainOptions opt;
-    opt.epochs = f.epochs;
+    TrainOptions opt = train_options_from(f);
     opt.sgd.lr = float(lr);
-    opt.sgd.momentum = float(f.momentum);
-    opt.sgd.weight_decay = float(f.weight_decay);
-    opt.seed = f.seed;
-    opt.max_steps_per_epoch = f.max_steps;
-    opt.progress_tty = !f.quiet && isatty(STDERR_FILENO);
     std::vector<float> losses;
     std::string verdict = "learned";
     std::string reason;

@@ -1,10 +1,12 @@
-// run_setup.cpp: model, data and backend for convnet-train.
+// run_setup.cpp: model, data, backend and options for convnet-train.
 #include "run_setup.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "convnet/build_config.h"
 #include "convnet/error.h"
+#include "run_files.h"
 
 namespace convnet {
 
@@ -61,6 +63,30 @@ std::unique_ptr<Backend> make_run_backend(const TrainFlags& f) {
   opt.threads = f.threads;
   opt.deterministic = f.deterministic;
   return make_backend(f.backend, opt);
+}
+
+TrainSetup load_train_setup(const TrainFlags& f) {
+  TrainSetup s;
+  s.model = load_model_for(f);
+  s.data = load_run_data(f, s.model);
+  s.backend = make_run_backend(f);
+  make_directories(f.out);
+  s.net = std::make_unique<Network>(s.model, f.batch, *s.backend);
+  s.train = std::make_unique<DeviceDataset>(*s.backend, s.data.train);
+  if (s.data.val.n > 0) s.val = std::make_unique<DeviceDataset>(*s.backend, s.data.val);
+  return s;
+}
+
+TrainOptions train_options_from(const TrainFlags& f) {
+  TrainOptions opt;
+  opt.epochs = f.epochs;
+  opt.sgd.lr = float(f.lr);
+  opt.sgd.momentum = float(f.momentum);
+  opt.sgd.weight_decay = float(f.weight_decay);
+  opt.seed = f.seed;
+  opt.max_steps_per_epoch = f.max_steps;
+  opt.progress_tty = !f.quiet && isatty(STDERR_FILENO);
+  return opt;
 }
 
 EvalSetup load_eval_setup(const TrainFlags& f) {

@@ -10,6 +10,7 @@
 #include "convnet/graph.h"
 #include "convnet/mnist.h"
 #include "convnet/model.h"
+#include "convnet/training.h"
 #include "train_flags.h"
 
 namespace convnet {
@@ -26,6 +27,23 @@ struct RunData {
 RunData load_run_data(const TrainFlags& f, const ModelDesc& m);
 
 std::unique_ptr<Backend> make_run_backend(const TrainFlags& f);
+
+// A training run's starting point (the plain run and --lr-sweep): the model,
+// the data, a backend, the network on it, and the training and validation
+// images uploaded to it; --out is created. The backend is declared before
+// what lives on it, so it is destroyed after them.
+struct TrainSetup {
+  ModelDesc model;
+  RunData data;
+  std::unique_ptr<Backend> backend;
+  std::unique_ptr<Network> net;
+  std::unique_ptr<DeviceDataset> train;
+  std::unique_ptr<DeviceDataset> val;  // null with --val 0
+};
+TrainSetup load_train_setup(const TrainFlags& f);
+
+// The per-epoch options the flags ask for, with --lr as the rate.
+TrainOptions train_options_from(const TrainFlags& f);
 
 // --eval's starting point: the model, a backend, the network with the
 // checkpoint's weights uploaded, and the data (no validation split: the

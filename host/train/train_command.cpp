@@ -68,27 +68,15 @@ int run_eval(const TrainFlags& f) {
 }
 
 int run_train(const TrainFlags& f) {
-  const ModelDesc m = load_model_for(f);
-  const RunData data = load_run_data(f, m);
-  std::unique_ptr<Backend> be = make_run_backend(f);
-  make_directories(f.out);
-
-  Network net(m, f.batch, *be);
-  DeviceDataset train(*be, data.train);
-  std::unique_ptr<DeviceDataset> val;
-  if (data.val.n > 0) val = std::make_unique<DeviceDataset>(*be, data.val);
-  DeviceDataset test(*be, data.test);
-  TrainState state(net, train, val.get(), test.n());
-
-  TrainOptions opt;
-  opt.epochs = f.epochs;
-  opt.sgd.lr = float(f.lr);
-  opt.sgd.momentum = float(f.momentum);
-  opt.sgd.weight_decay = float(f.weight_decay);
-  opt.seed = f.seed;
-  opt.max_steps_per_epoch = f.max_steps;
-  opt.progress_tty = !f.quiet && isatty(STDERR_FILENO);
-  opt.quiet = f.quiet;
+  const TrainSetup setup = load_train_setup(f);
+  const ModelDesc& m = setup.model;
+  Backend* be = setup.backend.get();
+  Network& net = *setup.net;
+  const DeviceDataset& train = *setup.train;
+  const DeviceDataset* val = setup.val.get();
+  DeviceDataset test(*be, setup.data.test);
+  TrainState state(net, train, val, test.n());
+  TrainOptions opt = train_options_from(f);
 
   RunFiles files(f.out);
   const std::string ckpt_path = f.out + "/checkpoint.safetensors";

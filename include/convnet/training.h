@@ -58,7 +58,6 @@ struct TrainOptions {
   uint64_t seed = 1;   // shuffle order: permutation seed = f(seed, epoch)
   int first_epoch = 1; // > 1 when resuming
   bool progress_tty = false;  // draw a progress bar (stderr is a terminal)
-  bool quiet = false;         // no per-epoch lines (sweeps, tests)
   int max_steps_per_epoch = 0;  // 0 = all full batches (tests use fewer)
 };
 

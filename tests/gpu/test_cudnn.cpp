@@ -629,7 +629,6 @@ TEST_F(CudnnEndToEnd, TrainingLoopDoesNotAllocateAndDeterministicRunsRepeat) {
     DeviceDataset val(be, synthetic_digits(20, 7));  // chunks 8, 8, 4
     TrainState state(net, train, &val, 20);
     TrainOptions opt;
-    opt.quiet = true;
     opt.seed = 17;
     const int64_t before = be.allocation_count();
     auto m = state.run_epoch(1, opt);

@@ -141,7 +141,6 @@ TEST(CudaEndToEnd, TrainingLoopDoesNotAllocateOrSync) {
   TrainState state(net, train, &val, 16);
   const int64_t before = gpu->allocation_count();
   TrainOptions opt;
-  opt.quiet = true;
   state.run_epoch(1, opt);
   state.run_epoch(2, opt);
   EXPECT_EQ(gpu->allocation_count(), before) << "the training loop allocated device memory";
@@ -156,7 +155,6 @@ TEST(CudaEndToEnd, SameSeedSameLossesBitForBit) {
     DeviceDataset train(be, synthetic_digits(96, 6));
     TrainState state(net, train, nullptr, 0);
     TrainOptions opt;
-    opt.quiet = true;
     opt.seed = 17;
     return state.run_epoch(1, opt).step_losses;
   };

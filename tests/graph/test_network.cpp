@@ -89,7 +89,6 @@ TEST(Network, TrainingLoopDoesNotAllocate) {
   TrainState state(net, train, &val, 40);
   const int64_t before = be->allocation_count();
   TrainOptions opt;
-  opt.quiet = true;
   state.run_epoch(1, opt);
   state.run_epoch(2, opt);
   state.evaluate(val);
