@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "convnet/backend.h"
+#include "convnet/init.h"
 #include "convnet/mnist.h"
 #include "convnet/model.h"
 
@@ -26,7 +27,7 @@ struct E2eConfig {
   int instr_steps = 50;    // steps of the instrumented pass (each op: median over them)
   int gpu_repeats = 10;    // instrumented pass: launches averaged per op on a GPU
   uint64_t seed = 1;
-  std::string init = "he-normal";
+  std::string init = kDefaultInitScheme;
   float lr = 0.1f;
 };
 

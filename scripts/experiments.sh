@@ -13,6 +13,7 @@
 #   BUILD    build directory holding convnet-train / convnet-init-study (default build)
 #   BACKEND  cpu | cuda | cudnn | auto (default auto)
 #   EPOCHS   epochs of the main run (default 20)
+#   SEED     seed of the main run (default 1)
 #   RUN      an existing run directory (with checkpoint.safetensors) to use
 #            instead of training step 2 again
 set -euo pipefail
@@ -22,6 +23,7 @@ OUT=${2:-runs/experiments}
 BUILD=${BUILD:-build}
 BACKEND=${BACKEND:-auto}
 EPOCHS=${EPOCHS:-20}
+SEED=${SEED:-1}
 if [[ -z "$DATA" ]]; then
   echo "experiments.sh: no data directory: pass it as the first argument or set CONVNET_DATA" >&2
   echo "  (scripts/get-mnist.sh DIR downloads MNIST)" >&2
@@ -46,8 +48,8 @@ if [[ -n "${RUN:-}" ]]; then
   step "2. LeNet-5 run: using the existing run $RUN_DIR"
   /usr/bin/python3 scripts/plot_run.py "$RUN_DIR"
 else
-  step "2. LeNet-5, $EPOCHS epochs, batch 64, lr 0.1 -> $RUN_DIR"
-  "$TRAIN" --data "$DATA" --backend "$BACKEND" --epochs "$EPOCHS" --out "$RUN_DIR" --plots
+  step "2. LeNet-5, $EPOCHS epochs, batch 64, lr 0.1, seed $SEED -> $RUN_DIR"
+  "$TRAIN" --data "$DATA" --backend "$BACKEND" --epochs "$EPOCHS" --seed "$SEED" --out "$RUN_DIR" --plots
 fi
 
 step "3. initialization study -> $OUT/init_study"

@@ -48,7 +48,7 @@ Defaults are the course's: batch 64, lr 0.1, 20 epochs, 1,024 validation images.
   --weight-decay X    L2 weight decay (default 0: off)
   --val N             training images held out for validation (default 1024)
   --seed N            seed for the initial weights and the batch order (default 1)
-  --init NAME         lecun-normal | lecun-uniform | xavier | he-normal | he-uniform (default he-normal)
+  --init NAME         lecun-normal | lecun-uniform | xavier | he-normal | he-uniform (default lecun-normal)
   --threads N         CPU threads (default 0: all cores)
   --out DIR           where metrics.csv, steps.csv, summary.json, checkpoint.safetensors go
                       (default runs/latest)

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "convnet/init.h"
+
 namespace convnet {
 
 struct TrainFlags {
@@ -16,7 +18,7 @@ struct TrainFlags {
   double lr = 0.1;                  // --lr
   int val = 1024;                   // --val (held out from the 60,000)
   uint64_t seed = 1;                // --seed
-  std::string init = "he-normal";   // --init
+  std::string init = kDefaultInitScheme;  // --init
   int threads = 0;                  // --threads (0 = all cores)
   std::string out = "runs/latest";  // --out DIR
   std::string resume;               // --resume CHECKPOINT

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "convnet/init.h"
 #include "convnet/safetensors.h"
 #include "train/cli_util.h"
 
@@ -45,8 +46,11 @@ TEST_F(TrainRuns, WritesItsFilesAndLearns) {
   const std::string summary = slurp(dir.file("a/summary.json"));
   for (const char* key : {"\"backend\": \"cpu\"", "\"test_error\"", "\"test_loss\"", "\"val_error\"",
                           "\"train_seconds\"", "\"images_per_second\"", "\"peak_memory_bytes\"", "\"git_commit\"",
-                          "\"compiler\"", "\"blas\"", "\"threads\"", "\"seed\": 1", "\"init\": \"he-normal\""})
+                          "\"compiler\"", "\"blas\"", "\"threads\"", "\"seed\": 1"})
     EXPECT_THAT(summary, HasSubstr(key));
+  // No --init: the run uses, and records, the default that --help states.
+  EXPECT_THAT(summary, HasSubstr(std::string("\"init\": \"") + convnet::kDefaultInitScheme + "\""));
+  EXPECT_THAT(run_train("--help").out, HasSubstr(std::string("(default ") + convnet::kDefaultInitScheme + ")"));
   // The synthetic classes are easy: after 3 epochs the test error is small.
   EXPECT_THAT(r.out, HasSubstr("test error"));
   const size_t pos = summary.find("\"test_error\": ");
