@@ -6,7 +6,8 @@ defaults, so images/s can be compared like for like:
   input 1x32x32 (MNIST 28x28 zero-padded by 2, pixels / 255)
   C1 conv 6@5x5 -> ReLU -> S2 maxpool 2x2 -> C3 conv 16@5x5 -> ReLU -> S4 maxpool 2x2
   -> C5 conv 120@5x5 -> ReLU -> F6 linear 84 -> ReLU -> F7 linear 10 -> softmax cross-entropy
-  He-normal weights (fan_in), zero biases; plain SGD, lr 0.1, no momentum; batch 64;
+  LeCun-normal weights (Var w = 1/fan_in; --init he-normal: 2/fan_in), zero biases;
+  plain SGD, lr 0.1, no momentum; batch 64;
   a fresh permutation each epoch, the last partial batch dropped.
 The data is preloaded as tensors on the device and each step gathers its batch
 with index_select (like convnet's DeviceDataset + gather), so the timing is the
@@ -86,7 +87,7 @@ def load_split(data_dir, images_stem, labels_stem):
 
 # ---- the model -----------------------------------------------------------------
 class LeNet5(nn.Module):
-    def __init__(self):
+    def __init__(self, init):
         super().__init__()
         self.c1 = nn.Conv2d(1, 6, 5)
         self.c3 = nn.Conv2d(6, 16, 5)
@@ -95,7 +96,10 @@ class LeNet5(nn.Module):
         self.f7 = nn.Linear(84, 10)
         for m in self.modules():
             if isinstance(m, (nn.Conv2d, nn.Linear)):
-                nn.init.kaiming_normal_(m.weight, mode="fan_in", nonlinearity="relu")
+                # kaiming_normal_ draws N(0, gain^2 / fan_in): gain 1 ("linear") is
+                # LeCun's 1/fan_in, gain sqrt(2) ("relu") is He's 2/fan_in.
+                gain = "relu" if init == "he-normal" else "linear"
+                nn.init.kaiming_normal_(m.weight, mode="fan_in", nonlinearity=gain)
                 nn.init.zeros_(m.bias)
 
     def forward(self, x):
@@ -118,7 +122,7 @@ class Trainer:
         torch.manual_seed(args.seed)
         self.device = device
         self.images, self.labels = images, labels
-        self.model = LeNet5().to(device)
+        self.model = LeNet5(args.init).to(device)
         self.opt = torch.optim.SGD(self.model.parameters(), lr=args.lr, momentum=0.0)
         self.graph = None
         self.x = torch.empty((args.batch, 1, 32, 32), device=device)
@@ -223,6 +227,8 @@ def main():
     ap.add_argument("--epochs", type=int, default=0, help="also train N full epochs, with test error")
     ap.add_argument("--lr", type=float, default=0.1)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--init", choices=["lecun-normal", "he-normal"], default="lecun-normal",
+                    help="weight init (default lecun-normal, convnet-train's default)")
     ap.add_argument("--modes", default="", help="eager,graphs (CUDA default: both; CPU: eager)")
     ap.add_argument("--json", default="", help="write the results here")
     args = ap.parse_args()
@@ -257,6 +263,8 @@ def main():
         "threads": torch.get_num_threads(),
         "batch": args.batch,
         "lr": args.lr,
+        "seed": args.seed,
+        "init": args.init,
         "train_images": len(train_x),
         "results": [],
     }

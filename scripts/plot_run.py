@@ -2,15 +2,29 @@
 """plot_run.py RUN_DIR: the curves of one convnet-train run.
 
 Reads RUN_DIR/metrics.csv (one row per epoch) and RUN_DIR/steps.csv (the
-training loss of every step) and writes RUN_DIR/curves.png:
+training loss of every step), and RUN_DIR/summary.json for the title when the
+run has finished, and writes RUN_DIR/curves.png:
   left:   training loss per step (faint) with a moving average, and the
           per-epoch mean training loss and validation loss at epoch ends;
   right:  validation (and training) error per epoch, in percent.
 """
+import json
 import os
 import sys
 
 from plot_common import column, plt, read_csv, save, smooth
+
+
+def title(run):
+    """The run's name; with summary.json: its model, backend, init, seed and test error."""
+    name = os.path.basename(os.path.normpath(run))
+    try:
+        with open(os.path.join(run, "summary.json")) as f:
+            j = json.load(f)
+        return "convnet-train: %s on %s, init %s, seed %d: test error %.2f%%" % (
+            j["model"], j["backend"], j["init"], j["seed"], 100 * j["test_error"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return "convnet-train: %s" % name  # a run still going, or an older summary
 
 
 def main():
@@ -50,7 +64,7 @@ def main():
     ax2.set_title("Error")
     ax2.set_xticks(epoch if len(epoch) <= 20 else epoch[::max(1, len(epoch) // 10)])
     ax2.legend(fontsize=8)
-    fig.suptitle("convnet-train: %s" % os.path.basename(os.path.normpath(run)))
+    fig.suptitle(title(run))
     save(fig, os.path.join(run, "curves.png"))
 
 
