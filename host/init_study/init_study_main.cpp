@@ -20,10 +20,10 @@
 #include <string>
 #include <vector>
 
-#include "convnet/build_config.h"
 #include "convnet/error.h"
 #include "convnet/init_study.h"
 #include "convnet/mnist.h"
+#include "convnet/plots.h"
 
 namespace {
 
@@ -140,16 +140,7 @@ int run(const Flags& f) {
   }
   std::printf("wrote %s\n", path.c_str());
 
-  std::fflush(stdout);  // our lines before the plot script's
-  const std::string cmd =
-      std::string("/usr/bin/python3 ") + CONVNET_SOURCE_DIR + "/scripts/plot_init_study.py " + f.out;
-  if (!f.plots) {
-    std::printf("plots: %s\n", cmd.c_str());
-  } else if (std::system("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1") != 0) {
-    std::printf("matplotlib is not available to /usr/bin/python3; make the plots later with:\n  %s\n", cmd.c_str());
-  } else if (std::system(cmd.c_str()) != 0) {
-    throw_error("plotting failed: ", cmd);
-  }
+  draw_or_offer_plots("plot_init_study.py", f.out, f.plots, /*quiet=*/false);
   return 0;
 }
 

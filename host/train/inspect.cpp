@@ -17,13 +17,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <vector>
 
 #include "convnet/checkpoint.h"
 #include "convnet/error.h"
 #include "convnet/graph.h"
 #include "convnet/json_writer.h"
+#include "convnet/plots.h"
 #include "convnet/training.h"
 #include "run_files.h"
 #include "run_setup.h"
@@ -181,16 +181,7 @@ int run_inspect(const TrainFlags& f) {
               f.eval.c_str(), (long long)ck.epoch, be->name().c_str(), 100.0 * double(wrong) / test.n,
               (long long)wrong, test.n, maps_list.c_str(), (long long)wrong, f.inspect.c_str());
 
-  std::fflush(stdout);  // our lines before the plot script's
-  const std::string cmd = plot_command("plot_inspect.py", f.inspect);
-  if (!f.plots) {
-    if (!f.quiet) std::printf("plots: %s\n", cmd.c_str());
-  } else if (std::system("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1") != 0) {
-    std::printf("--plots: matplotlib is not available to /usr/bin/python3; make the plots later with:\n  %s\n",
-                cmd.c_str());
-  } else if (std::system(cmd.c_str()) != 0) {
-    throw_error("plotting failed: ", cmd);
-  }
+  draw_or_offer_plots("plot_inspect.py", f.inspect, f.plots, f.quiet);
   return 0;
 }
 

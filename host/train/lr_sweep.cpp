@@ -19,6 +19,7 @@
 
 #include "convnet/error.h"
 #include "convnet/json_writer.h"
+#include "convnet/plots.h"
 #include "convnet/training.h"
 #include "run_files.h"
 #include "run_setup.h"
@@ -118,12 +119,8 @@ int run_lr_sweep(const TrainFlags& f) {
     std::printf("chosen: none of the rates learned\n");
   }
   write_text_atomic(f.out + "/lr_sweep.json", j.str() + "\n");
-  std::printf("wrote %s/lr_sweep.csv and lr_sweep.json; plot: %s\n", f.out.c_str(),
-              plot_command("plot_lr_sweep.py", f.out).c_str());
-  if (f.plots) {
-    const std::string cmd = plot_command("plot_lr_sweep.py", f.out);
-    if (std::system(cmd.c_str()) != 0) std::printf("--plots: plotting failed or matplotlib missing: %s\n", cmd.c_str());
-  }
+  std::printf("wrote %s/lr_sweep.csv and lr_sweep.json\n", f.out.c_str());
+  draw_or_offer_plots("plot_lr_sweep.py", f.out, f.plots, f.quiet);
   return 0;
 }
 

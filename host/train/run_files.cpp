@@ -11,7 +11,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "convnet/build_config.h"
 #include "convnet/error.h"
 
 namespace convnet {
@@ -102,26 +101,6 @@ void RunFiles::flush() {
   std::string steps = std::string(kStepsHeader) + "\n";
   for (const std::string& r : step_rows_) steps += r + "\n";
   write_text_atomic(dir_ + "/steps.csv", steps);
-}
-
-std::string plot_command(const std::string& script, const std::string& args) {
-  return "/usr/bin/python3 " + std::string(CONVNET_SOURCE_DIR) + "/scripts/" + script + " " + args;
-}
-
-void maybe_plot(const TrainFlags& f, const std::string& run_dir) {
-  const std::string cmd = plot_command("plot_run.py", run_dir);
-  if (!f.plots) {
-    if (!f.quiet) std::printf("plots: %s\n", cmd.c_str());
-    return;
-  }
-  const int rc = std::system("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1");
-  if (rc != 0) {
-    std::printf("--plots: matplotlib is not available to /usr/bin/python3 (apt-get install python3-matplotlib); "
-                "make the plots later with:\n  %s\n",
-                cmd.c_str());
-    return;
-  }
-  if (std::system(cmd.c_str()) != 0) throw_error("plotting failed: ", cmd);
 }
 
 }  // namespace convnet

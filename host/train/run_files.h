@@ -32,9 +32,5 @@ class RunFiles {
   std::vector<std::string> metrics_rows_, step_rows_;
 };
 
-// --plots: runs scripts/plot_run.py on the run directory when Python and
-// matplotlib are there; otherwise prints the command that makes the plots.
-void maybe_plot(const TrainFlags& f, const std::string& run_dir);
-std::string plot_command(const std::string& script, const std::string& args);
 
 }  // namespace convnet

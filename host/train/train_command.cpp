@@ -16,6 +16,7 @@
 #include "convnet/error.h"
 #include "convnet/graph.h"
 #include "convnet/json_writer.h"
+#include "convnet/plots.h"
 #include "convnet/provenance.h"
 #include "convnet/training.h"
 #include "run_files.h"
@@ -173,7 +174,7 @@ int run_train(const TrainFlags& f) {
       .add("process_peak_rss_bytes", peak_rss_bytes())
       .add("provenance", run_provenance(*be));
   files.write_summary(j.str() + "\n");
-  maybe_plot(f, f.out);
+  draw_or_offer_plots("plot_run.py", f.out, f.plots, f.quiet);
   return 0;
 }
 

@@ -1,5 +1,6 @@
-// --plots on a small synthetic dataset: the trainer, the sweep and --inspect
-// each run their plotting script, and every PNG they promise is written.
+// --plots on a small synthetic dataset: the trainer, the sweep, --inspect and
+// convnet-init-study each run their plotting script, and every PNG they
+// promise is written.
 // Skips, saying why, where /usr/bin/python3 has no matplotlib (the trainer
 // then prints the command that draws the plots later instead).
 #include <gmock/gmock.h>
@@ -51,5 +52,15 @@ TEST_F(Plots, RunSweepAndInspectDrawTheirPngs) {
   for (const char* png : {"c1_filters.png", "feature_maps.png", "misclassified.png", "confusion.png"})
     EXPECT_TRUE(is_png(dir.file(std::string("ins/") + png))) << png << "\n" << ins.out;
 }
+
+#ifdef CONVNET_INIT_STUDY_EXE
+TEST_F(Plots, InitStudyDrawsItsTwoFigures) {
+  const std::string cmd = std::string(CONVNET_INIT_STUDY_EXE) + " --data " + dir.path() + " --n 50 --depth 3 --width 32" +
+                          " --out " + dir.file("init") + " 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  for (const char* png : {"init_activations.png", "init_gradients.png"})
+    EXPECT_TRUE(is_png(dir.file(std::string("init/") + png))) << png;
+}
+#endif
 
 }  // namespace
