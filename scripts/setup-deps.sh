@@ -4,8 +4,10 @@
 # is CPU-only.)
 #
 #   scripts/setup-deps.sh           what building, testing and plotting need
-#   scripts/setup-deps.sh --peers   also PyTorch (python3-torch), the benchmark peer
-#                                   (benchmarks/compare_cpu.sh, pytorch_lenet.py)
+#   scripts/setup-deps.sh --peers   also PyTorch (python3-torch): the benchmark peer
+#                                   (benchmarks/compare_cpu.sh, pytorch_lenet.py) and
+#                                   the oracle of tests/python/test_pytorch_parity.py
+#                                   (which skips without it; CI installs it)
 set -euo pipefail
 packages=(cmake ninja-build g++ make pkg-config libopenblas-dev zlib1g-dev libgtest-dev libgmock-dev
           libboost-context-dev python3-numpy python3-matplotlib curl ca-certificates)
