@@ -20,7 +20,8 @@
 #       3. compute-sanitizer memcheck, racecheck, synccheck on the kernel tests
 #          at small sizes, and memcheck on the cuDNN tests (reported
 #          "unavailable" when it cannot attach)
-#       4. LeNet-5, 20 epochs on MNIST, --backend cuda (and cudnn when built)
+#       4. LeNet-5, 20 epochs on MNIST, --backend cuda (and cudnn when built);
+#          tests/python/test_pytorch_parity.py on each (the step vs PyTorch)
 #       5. benchmarks/pytorch_lenet.py on the GPU, eager and CUDA graphs, same
 #          epochs and batch, TF32 off; convnet-bench per-op and end-to-end
 #       6. a short table last; every log in LOGDIR and LOGDIR/gpu-check-logs.tgz
@@ -140,6 +141,13 @@ PY
     note "train $backend: rc=$rc $(tail -1 "$logs/train-$backend.log")"
   done
 
+  # 4b. the training step against PyTorch (float64 on the CPU), from the same weights
+  for backend in cuda cudnn; do
+    timeout $(limit 120) python3 tests/python/test_pytorch_parity.py $B/convnet-train $backend \
+      > "$logs/parity-$backend.log" 2>&1; rc=$?
+    note "parity with pytorch, $backend: rc=$rc $(grep -cE ': ok;' "$logs/parity-$backend.log")/2 ok"
+  done
+
   # 5. PyTorch side by side, then the bench
   if python3 -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
     timeout $(limit 300) python3 benchmarks/pytorch_lenet.py --device cuda --data "$data" --epochs 20 --batch 64 \
@@ -156,21 +164,7 @@ PY
   {
     echo
     echo "== LeNet-5 on MNIST, 20 epochs, batch 64, lr 0.1"
-    printf "%-22s %12s %12s %12s\n" "run" "test error" "s/epoch" "images/s"
-    for backend in cuda cudnn; do
-      local s="$logs/train-$backend/summary.json"
-      [ -f "$s" ] && python3 - "$s" "convnet $backend" <<'PY'
-import json, sys
-j = json.load(open(sys.argv[1]))
-print("%-22s %11.2f%% %12.3f %12.0f" % (sys.argv[2], 100 * j["test_error"], j["seconds_per_epoch"], j["images_per_second"]))
-PY
-    done
-    [ -f "$logs/pytorch.json" ] && python3 - "$logs/pytorch.json" <<'PY'
-import json, sys
-for r in json.load(open(sys.argv[1])).get("runs", []):
-    print("%-22s %11.2f%% %12.3f %12.0f" % ("pytorch " + r["mode"], 100 * r.get("test_error", float("nan")),
-          r.get("seconds_per_epoch", float("nan")), r.get("images_per_second", float("nan"))))
-PY
+    python3 scripts/gpu_check_table.py "$logs"
   } | tee -a "$summary"
   tar -czf "$logs/gpu-check-logs.tgz" -C "$logs" --exclude gpu-check-logs.tgz . 2>/dev/null
   echo "logs: $logs (gpu-check-logs.tgz)"

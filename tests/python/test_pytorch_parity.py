@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """convnet-train against PyTorch: the same LeNet-5 step from the same weights.
 
-Usage: test_pytorch_parity.py CONVNET_TRAIN
+Usage: test_pytorch_parity.py CONVNET_TRAIN [BACKEND]
+  BACKEND: cpu (default; what CTest runs), cuda or cudnn (scripts/gpu-check.sh
+  runs those on a GPU machine)
 
 PyTorch is an independent implementation of every op in the training step
 (conv, ReLU, max pool, linear, softmax cross-entropy, SGD with momentum and
@@ -44,6 +46,8 @@ try:
     import numpy as np
     import torch
     import torch.nn.functional as F
+
+    from synthetic_mnist import write_synthetic_mnist
 except ImportError as e:
     print("skipped: %s is not available to %s (scripts/setup-deps.sh --peers installs python3-torch)"
           % (e.name, sys.executable))
@@ -52,29 +56,6 @@ except ImportError as e:
 N = 256        # images, and the batch: one step per epoch
 STEPS = 30
 SEED = 7
-
-
-def write_idx(path, array):
-    """An unsigned-byte IDX file: magic 0x0000080D (D = number of dims), big-endian dims, data."""
-    with open(path, "wb") as f:
-        f.write(struct.pack(">I", 0x0800 | array.ndim))
-        for d in array.shape:
-            f.write(struct.pack(">I", d))
-        f.write(array.astype(np.uint8).tobytes())
-
-
-def write_synthetic_mnist(d, n_train, n_test):
-    rng = np.random.default_rng(1)
-    for stem, n in (("train", n_train), ("t10k", n_test)):
-        labels = rng.integers(0, 10, n)
-        images = np.zeros((n, 28, 28), np.uint8)
-        for i, c in enumerate(labels):
-            r = 3 + 2 * int(c)
-            images[i, r:r + 3, 4 + int(c):20 + int(c) // 2] = 255
-            k = rng.integers(0, 28 * 28, 20)
-            images[i].flat[k] = rng.integers(0, 256, 20)
-        write_idx(os.path.join(d, stem + "-images-idx3-ubyte"), images)
-        write_idx(os.path.join(d, stem + "-labels-idx1-ubyte"), labels)
 
 
 def read_checkpoint(path):
@@ -91,8 +72,12 @@ def read_checkpoint(path):
     return out
 
 
+BACKEND = "cpu"
+
+
 def train(exe, data, out, extra):
-    cmd = [exe, "--data", data, "--backend", "cpu", "--threads", "1", "--quiet", "--val", "0",
+    threads = ["--threads", "1"] if BACKEND == "cpu" else []
+    cmd = [exe, "--data", data, "--backend", BACKEND] + threads + ["--quiet", "--val", "0",
            "--train-limit", str(N), "--batch", str(N), "--seed", str(SEED), "--out", out] + extra
     r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if r.returncode != 0:
@@ -123,9 +108,12 @@ def weights_rel_diff(a, b):
 
 
 def main():
-    if len(sys.argv) != 2:
-        sys.exit("usage: test_pytorch_parity.py CONVNET_TRAIN")
+    global BACKEND
+    if len(sys.argv) not in (2, 3):
+        sys.exit("usage: test_pytorch_parity.py CONVNET_TRAIN [BACKEND]")
     exe = sys.argv[1]
+    if len(sys.argv) == 3:
+        BACKEND = sys.argv[2]
     torch.set_num_threads(1)
     failures = 0
     with tempfile.TemporaryDirectory() as d:
@@ -158,9 +146,9 @@ def main():
             tol = 8 * envelope + 2e-6 + 5e-7 / np.abs(ref)
             w_err, w_env = weights_rel_diff(w_ours, w_ref), weights_rel_diff(w_f32, w_ref)
             ok = bool(np.all(rel <= tol)) and w_err <= 8 * w_env + 1e-6 and ref[-1] < 0.5 * ref[0]
-            print("%s: %s; loss %.6f -> %.6f (PyTorch float64 %.6f -> %.6f); largest relative difference "
+            print("%s, %s: %s; loss %.6f -> %.6f (PyTorch float64 %.6f -> %.6f); largest relative difference "
                   "%.2e (step %d) against %.2e for PyTorch float32; final weights %.2e against %.2e"
-                  % (name, "ok" if ok else "FAIL", ours[0], ours[-1], ref[0], ref[-1], rel.max(),
+                  % (BACKEND, name, "ok" if ok else "FAIL", ours[0], ours[-1], ref[0], ref[-1], rel.max(),
                      int(rel.argmax()) + 1, envelope[-1], w_err, w_env))
             if not ok:
                 failures += 1
