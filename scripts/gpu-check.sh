@@ -145,7 +145,8 @@ PY
   for backend in cuda cudnn; do
     timeout $(limit 120) python3 tests/python/test_pytorch_parity.py $B/convnet-train $backend \
       > "$logs/parity-$backend.log" 2>&1; rc=$?
-    note "parity with pytorch, $backend: rc=$rc $(grep -cE ': ok;' "$logs/parity-$backend.log")/2 ok"
+    note "parity with pytorch, $backend: rc=$rc $(grep -cE ': ok;' "$logs/parity-$backend.log")/2 ok" \
+      "$( [ $rc -ne 0 ] && tail -1 "$logs/parity-$backend.log" | cut -c1-200)"
   done
 
   # 5. PyTorch side by side, then the bench
