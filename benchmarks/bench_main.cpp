@@ -20,6 +20,7 @@
 #include "ceilings.h"
 #include "convnet/backend.h"
 #include "convnet/build_config.h"
+#include "convnet/flag_values.h"
 #include "convnet/cpu_ops.h"
 #include "convnet/error.h"
 #include "convnet/mnist.h"
@@ -63,14 +64,6 @@ struct Flags {
   std::vector<int> batches = {64, 256};
 };
 
-int parse_int(const std::string& flag, const std::string& v, int lo) {
-  char* end = nullptr;
-  const long x = std::strtol(v.c_str(), &end, 10);
-  CONVNET_CHECK(!v.empty() && *end == '\0' && x >= lo && x <= 1000000000, flag, ": expected an integer >= ", lo,
-                ", got '", v, "'");
-  return int(x);
-}
-
 Flags parse_flags(int argc, char** argv) {
   Flags f;
   for (int i = 1; i < argc; ++i) {
@@ -87,10 +80,10 @@ Flags parse_flags(int argc, char** argv) {
     else if (a == "--no-large") f.large = false;
     else if (a == "--backend") f.backend = value();
     else if (a == "--filter") f.filter = value();
-    else if (a == "--reps") f.reps = parse_int(a, value(), 1);
-    else if (a == "--threads") f.threads = parse_int(a, value(), 0);
-    else if (a == "--steps") f.steps = parse_int(a, value(), 1);
-    else if (a == "--seed") f.seed = uint64_t(parse_int(a, value(), 0));
+    else if (a == "--reps") f.reps = parse_int_flag(a, value(), 1, 1000000000);
+    else if (a == "--threads") f.threads = parse_int_flag(a, value(), 0, 1000000000);
+    else if (a == "--steps") f.steps = parse_int_flag(a, value(), 1, 1000000000);
+    else if (a == "--seed") f.seed = uint64_t(parse_int_flag(a, value(), 0, 1000000000));
     else if (a == "--json") f.json = value();
     else if (a == "--csv") f.csv = value();
     else if (a == "--data") f.data = value();
@@ -101,7 +94,7 @@ Flags parse_flags(int argc, char** argv) {
       size_t start = 0;
       while (start <= v.size()) {
         const size_t comma = v.find(',', start);
-        f.batches.push_back(parse_int(a, v.substr(start, comma - start), 1));
+        f.batches.push_back(parse_int_flag(a, v.substr(start, comma - start), 1, 1000000000));
         if (comma == std::string::npos) break;
         start = comma + 1;
       }

@@ -22,6 +22,7 @@
 
 #include "convnet/error.h"
 #include "convnet/init_study.h"
+#include "convnet/flag_values.h"
 #include "convnet/mnist.h"
 #include "convnet/plots.h"
 
@@ -58,15 +59,6 @@ real labels). Writes OUT/init_study.csv and plots it.
   --help         this text
 )";
 
-int parse_int(const std::string& flag, const std::string& v) {
-  char* end = nullptr;
-  errno = 0;
-  const long x = std::strtol(v.c_str(), &end, 10);
-  CONVNET_CHECK(!v.empty() && *end == '\0' && errno == 0 && x > 0 && x <= 1000000, flag,
-                ": expected a positive integer, got '", v, "'");
-  return int(x);
-}
-
 Flags parse_flags(int argc, char** argv) {
   Flags f;
   for (int i = 1; i < argc; ++i) {
@@ -78,10 +70,10 @@ Flags parse_flags(int argc, char** argv) {
     if (flag == "--help" || flag == "-h") f.help = true;
     else if (flag == "--data") f.data = next();
     else if (flag == "--out") f.out = next();
-    else if (flag == "--n") f.n = parse_int(flag, next());
-    else if (flag == "--depth") f.depth = parse_int(flag, next());
-    else if (flag == "--width") f.width = parse_int(flag, next());
-    else if (flag == "--seed") f.seed = uint64_t(parse_int(flag, next()));
+    else if (flag == "--n") f.n = parse_int_flag(flag, next(), 1, 1000000);
+    else if (flag == "--depth") f.depth = parse_int_flag(flag, next(), 1, 1000000);
+    else if (flag == "--width") f.width = parse_int_flag(flag, next(), 1, 1000000);
+    else if (flag == "--seed") f.seed = uint64_t(parse_int_flag(flag, next(), 1, 1000000));
     else if (flag == "--no-plots") f.plots = false;
     else throw_error("unknown flag '", flag, "' (see convnet-init-study --help)");
   }

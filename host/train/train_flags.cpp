@@ -2,35 +2,14 @@
 // the flag for every bad value.
 #include "train_flags.h"
 
-#include <cerrno>
-#include <cmath>
+#include <climits>
 #include <cstdlib>
 #include <sstream>
 
 #include "convnet/error.h"
+#include "convnet/flag_values.h"
 
 namespace convnet {
-
-namespace {
-
-int parse_int(const std::string& flag, const std::string& v) {
-  char* end = nullptr;
-  errno = 0;
-  const long x = std::strtol(v.c_str(), &end, 10);
-  CONVNET_CHECK(!v.empty() && *end == '\0' && errno == 0 && x >= INT32_MIN && x <= INT32_MAX, flag,
-                ": expected an integer, got '", v, "'");
-  return int(x);
-}
-
-double parse_double(const std::string& flag, const std::string& v) {
-  char* end = nullptr;
-  const double x = std::strtod(v.c_str(), &end);
-  CONVNET_CHECK(!v.empty() && *end == '\0' && std::isfinite(x), flag, ": expected a finite number, got '", v,
-                "'");
-  return x;
-}
-
-}  // namespace
 
 std::string train_usage() {
   return R"(usage: convnet-train [flags]
@@ -90,12 +69,12 @@ TrainFlags parse_train_flags(int argc, char** argv) {
     else if (flag == "--data") f.data = next();
     else if (flag == "--model") f.model = next();
     else if (flag == "--backend") f.backend = next();
-    else if (flag == "--epochs") f.epochs = parse_int(flag, next());
-    else if (flag == "--batch") f.batch = parse_int(flag, next());
-    else if (flag == "--lr") f.lr = parse_double(flag, next());
-    else if (flag == "--momentum") f.momentum = parse_double(flag, next());
-    else if (flag == "--weight-decay") f.weight_decay = parse_double(flag, next());
-    else if (flag == "--val") f.val = parse_int(flag, next());
+    else if (flag == "--epochs") f.epochs = parse_int_flag(flag, next(), INT_MIN, INT_MAX);
+    else if (flag == "--batch") f.batch = parse_int_flag(flag, next(), INT_MIN, INT_MAX);
+    else if (flag == "--lr") f.lr = parse_finite_flag(flag, next());
+    else if (flag == "--momentum") f.momentum = parse_finite_flag(flag, next());
+    else if (flag == "--weight-decay") f.weight_decay = parse_finite_flag(flag, next());
+    else if (flag == "--val") f.val = parse_int_flag(flag, next(), INT_MIN, INT_MAX);
     else if (flag == "--seed") {
       const std::string v = next();
       char* end = nullptr;
@@ -104,7 +83,7 @@ TrainFlags parse_train_flags(int argc, char** argv) {
                     v, "'");
     }
     else if (flag == "--init") f.init = next();
-    else if (flag == "--threads") f.threads = parse_int(flag, next());
+    else if (flag == "--threads") f.threads = parse_int_flag(flag, next(), INT_MIN, INT_MAX);
     else if (flag == "--out") f.out = next();
     else if (flag == "--resume") f.resume = next();
     else if (flag == "--eval") f.eval = next();
@@ -114,12 +93,12 @@ TrainFlags parse_train_flags(int argc, char** argv) {
     else if (flag == "--plots") f.plots = true;
     else if (flag == "--deterministic") f.deterministic = true;
     else if (flag == "--quiet") f.quiet = true;
-    else if (flag == "--max-steps") f.max_steps = parse_int(flag, next());
-    else if (flag == "--train-limit") f.train_limit = parse_int(flag, next());
+    else if (flag == "--max-steps") f.max_steps = parse_int_flag(flag, next(), INT_MIN, INT_MAX);
+    else if (flag == "--train-limit") f.train_limit = parse_int_flag(flag, next(), INT_MIN, INT_MAX);
     else if (flag == "--lr-sweep") {
       std::stringstream ss(next());
       std::string item;
-      while (std::getline(ss, item, ',')) f.lr_sweep.push_back(parse_double("--lr-sweep", item));
+      while (std::getline(ss, item, ',')) f.lr_sweep.push_back(parse_finite_flag("--lr-sweep", item));
       CONVNET_CHECK(!f.lr_sweep.empty(), "--lr-sweep: expected a comma-separated list such as 1,0.1,0.01");
     } else {
       throw_error("unknown flag '", argv[i], "' (see convnet-train --help)");
